@@ -1,4 +1,4 @@
-import { getPrisma } from '@fulcrum/db/client';
+import { getPrisma, type PrismaClient } from '@fulcrum/db/client';
 import type { Actor } from '@fulcrum/core/auth/actor';
 import { SESSION_COOKIE, validateSession, type SessionUser } from '@fulcrum/core/auth/sessions';
 
@@ -13,8 +13,8 @@ export function readCookie(header: string | null, name: string): string | undefi
 }
 
 /** Per-request context: the database, the signed-in user (or null) and where to set response headers. */
-export async function createContext(options: { req: Request; resHeaders: Headers }) {
-  const db = getPrisma();
+export async function createContext(options: { req: Request; resHeaders: Headers; db?: PrismaClient }) {
+  const db = options.db ?? getPrisma();
   const sessionToken = readCookie(options.req.headers.get('cookie'), SESSION_COOKIE);
   const user: SessionUser | null = await validateSession({ db, token: sessionToken });
   const actor: Actor | null = user ? { userId: user.id, username: user.username, role: user.role } : null;
