@@ -1,0 +1,116 @@
+'use client';
+
+import { useMutation, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { EmptyState } from '@/components/ui/empty-state';
+import { PageHeader } from '@/components/ui/page-header';
+import { HaPairSection } from '@/components/ha-pairs/ha-pair-section';
+import { NodeSection } from '@/components/nodes/node-section';
+import { ServiceSection } from '@/components/services/service-section';
+import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
+import { useSession } from '@/lib/session/use-session';
+import { describeError } from '@/lib/trpc/describe-error';
+import { useTRPC } from '@/lib/trpc/client';
+import { ClusterFormDialog } from './cluster-form-dialog';
+
+/** The cluster page: header with generation, then HA pairs, virtual services and nodes. */
+export function ClusterView({ clusterId }: { clusterId: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const refresh = useRefreshCluster();
+  const { canOperate, canAdminister } = useSession();
+  const query = useQuery(trpc.cluster.get.queryOptions({ clusterId }));
+  const remove = useMutation(trpc.cluster.delete.mutationOptions());
+  const [isEditing, setEditing] = useState(false);
+  const [isDeleting, setDeleting] = useState(false);
+
+  if (query.isLoading) {
+    return (
+      <div className="flex flex-col gap-4" aria-busy>
+        <div className="h-12 w-72 animate-pulse rounded bg-zinc-200/70" />
+        <div className="h-40 animate-pulse rounded-lg bg-zinc-200/70" />
+        <div className="h-64 animate-pulse rounded-lg bg-zinc-200/70" />
+      </div>
+    );
+  }
+  if (query.isError || !query.data) {
+    const described = describeError(query.error);
+    return (
+      <EmptyState title={described.code === 'NOT_FOUND' ? 'This cluster does not exist' : 'Could not load the cluster'} action={<Link href="/" className="text-sky-700 underline">Back to clusters</Link>}>
+        {described.message}
+      </EmptyState>
+    );
+  }
+
+  const detail = query.data;
+  const { cluster } = detail;
+  const realServerCount = detail.services.reduce((sum, s) => sum + s.realServers.length, 0);
+
+  return (
+    <>
+      <PageHeader
+        eyebrow={
+          <nav aria-label="Breadcrumb">
+            <Link href="/" className="hover:text-zinc-800 hover:underline">
+              Clusters
+            </Link>{' '}
+            /
+          </nav>
+        }
+        title={cluster.name}
+        meta={
+          <>
+            <span className="rounded bg-zinc-900 px-1.5 py-0.5 font-mono text-[11px] text-white" title="Bumped by every committed change; agents report which generation they applied" data-testid="cluster-generation">
+              generation {cluster.generation}
+            </span>
+            {cluster.description ? <span>{cluster.description}</span> : null}
+            <span>
+              {detail.nodes.length} nodes · {detail.haPairs.length} HA pairs · {detail.services.length} services · {realServerCount} real servers
+            </span>
+          </>
+        }
+        actions={
+          <>
+            <Link href={`/clusters/${cluster.id}/audit`} className="inline-flex h-8 items-center rounded-md border border-zinc-300 bg-white px-3 text-sm font-medium text-zinc-800 hover:bg-zinc-50">
+              Audit log
+            </Link>
+            {canAdminister ? (
+              <>
+                <Button onClick={() => setEditing(true)} aria-label={`Edit cluster ${cluster.name}`}>
+                  Edit
+                </Button>
+                <Button variant="ghost" onClick={() => setDeleting(true)} aria-label={`Delete cluster ${cluster.name}`} className="hover:text-red-700">
+                  Delete
+                </Button>
+              </>
+            ) : null}
+          </>
+        }
+      />
+      <HaPairSection detail={detail} canAdminister={canAdminister} />
+      <ServiceSection detail={detail} canOperate={canOperate} />
+      <NodeSection detail={detail} canAdminister={canAdminister} />
+      {isEditing ? <ClusterFormDialog open onClose={() => setEditing(false)} cluster={cluster} /> : null}
+      {isDeleting ? (
+        <ConfirmDialog
+          open
+          onClose={() => setDeleting(false)}
+          title="Delete cluster"
+          confirmLabel="Delete cluster"
+          successMessage={`Cluster ${cluster.name} deleted`}
+          onConfirm={async () => {
+            await remove.mutateAsync({ id: cluster.id, version: cluster.version });
+            await refresh();
+            router.push('/');
+          }}
+        >
+          Delete <span className="font-medium">{cluster.name}</span> with its {detail.nodes.length} nodes, {detail.haPairs.length} HA pairs and {detail.services.length} services? Agents of its nodes can no longer connect.
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}

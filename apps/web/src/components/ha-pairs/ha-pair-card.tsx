@@ -1,0 +1,114 @@
+'use client';
+
+import { useMutation } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { Panel } from '@/components/ui/panel';
+import { AgentStatusBadge } from '@/components/nodes/agent-status-badge';
+import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
+import { useTRPC } from '@/lib/trpc/client';
+import type { ClusterHaPair, ClusterNode } from '@/lib/trpc/types';
+import { HaPairFormDialog } from './ha-pair-form-dialog';
+
+type Props = { pair: ClusterHaPair; clusterId: string; nodes: ClusterNode[]; serviceCount: number; canAdminister: boolean };
+
+function DirectorRow({ label, node, priority, unicastIp }: { label: 'PRIMARY' | 'SECONDARY'; node: ClusterNode | undefined; priority: number; unicastIp: string | null }) {
+  return (
+    <tr data-testid="pair-director" data-role={label}>
+      <td className="py-1 pr-3">
+        <Badge tone={label === 'PRIMARY' ? 'blue' : 'gray'}>{label}</Badge>
+      </td>
+      <td className="py-1 pr-3 font-medium">{node?.name ?? <span className="text-zinc-400">unknown node</span>}</td>
+      <td className="py-1 pr-3 font-mono text-xs text-zinc-600">{node?.managementAddress ?? ''}</td>
+      <td className="py-1 pr-3 font-mono text-xs" title="VRRP priority">
+        prio {priority}
+      </td>
+      <td className="py-1 pr-3 font-mono text-xs text-zinc-500">{unicastIp ? `unicast ${unicastIp}` : ''}</td>
+      <td className="py-1">{node ? <AgentStatusBadge status={node.agentStatus} /> : null}</td>
+    </tr>
+  );
+}
+
+/** One HA pair: both directors with their VRRP roles and priorities, the VIPs they carry, and auth. */
+export function HaPairCard({ pair, clusterId, nodes, serviceCount, canAdminister }: Props) {
+  const trpc = useTRPC();
+  const refresh = useRefreshCluster();
+  const remove = useMutation(trpc.haPair.delete.mutationOptions());
+  const [isEditing, setEditing] = useState(false);
+  const [isDeleting, setDeleting] = useState(false);
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+
+  return (
+    <Panel className="flex flex-col" data-testid="ha-pair-card" role="region" aria-label={`HA pair ${pair.name}`}>
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-zinc-200 px-4 py-2.5">
+        <h3 className="font-semibold">{pair.name}</h3>
+        <span className="font-mono text-xs text-zinc-600">
+          {pair.interface} · VRID {pair.virtualRouterId} · advert {pair.advertInterval}s
+        </span>
+        <Badge tone={pair.hasAuthSecret ? 'green' : 'amber'} title="VRRP PASS authentication">
+          auth {pair.hasAuthSecret ? 'set' : 'not set'}
+        </Badge>
+        {canAdminister ? (
+          <div className="ml-auto flex gap-1">
+            <Button size="sm" variant="ghost" onClick={() => setEditing(true)} aria-label={`Edit HA pair ${pair.name}`}>
+              Edit
+            </Button>
+            <Button size="sm" variant="ghost" onClick={() => setDeleting(true)} aria-label={`Delete HA pair ${pair.name}`} className="hover:text-red-700">
+              Delete
+            </Button>
+          </div>
+        ) : null}
+      </div>
+      <div className="flex flex-col gap-3 px-4 py-3">
+        <table className="text-left text-[13px]" aria-label={`Directors of ${pair.name}`}>
+          <tbody>
+            <DirectorRow label="PRIMARY" node={byId.get(pair.primaryNodeId)} priority={pair.primaryPriority} unicastIp={pair.primaryUnicastIp} />
+            {pair.secondaryNodeId ? (
+              <DirectorRow label="SECONDARY" node={byId.get(pair.secondaryNodeId)} priority={pair.secondaryPriority} unicastIp={pair.secondaryUnicastIp} />
+            ) : (
+              <tr>
+                <td colSpan={6} className="py-1 text-xs text-zinc-500">
+                  Single director — no VRRP failover.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+        <div className="flex flex-wrap items-center gap-1.5">
+          <span className="text-[11px] font-medium tracking-wide text-zinc-500 uppercase">VIPs</span>
+          {pair.vips.length === 0 ? (
+            <span className="text-xs text-zinc-400">none</span>
+          ) : (
+            pair.vips.map((vip) => (
+              <span key={vip} className="rounded border border-zinc-200 bg-zinc-50 px-1.5 py-0.5 font-mono text-xs" data-testid="pair-vip">
+                {vip}
+              </span>
+            ))
+          )}
+          <span className="ml-auto text-xs text-zinc-500">
+            {serviceCount} service{serviceCount === 1 ? '' : 's'}
+          </span>
+        </div>
+      </div>
+      {isEditing ? <HaPairFormDialog open onClose={() => setEditing(false)} clusterId={clusterId} nodes={nodes} pair={pair} /> : null}
+      {isDeleting ? (
+        <ConfirmDialog
+          open
+          onClose={() => setDeleting(false)}
+          title="Delete HA pair"
+          confirmLabel="Delete HA pair"
+          successMessage={`HA pair ${pair.name} deleted`}
+          onConfirm={async () => {
+            await remove.mutateAsync({ id: pair.id, version: pair.version });
+            await refresh();
+          }}
+        >
+          Delete <span className="font-medium">{pair.name}</span>? Its VIPs ({pair.vips.join(', ') || 'none'}) are released by both directors.
+          {serviceCount > 0 ? ` It still carries ${serviceCount} service${serviceCount === 1 ? '' : 's'}: delete or move them first.` : ''}
+        </ConfirmDialog>
+      ) : null}
+    </Panel>
+  );
+}

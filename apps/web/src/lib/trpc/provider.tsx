@@ -1,0 +1,57 @@
+'use client';
+
+import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { useState, type ReactNode } from 'react';
+import superjson from 'superjson';
+import type { AppRouter } from '@/server/trpc/router';
+import { describeError } from './describe-error';
+import { TRPCProvider } from './client';
+
+/** A query that fails because the session ended sends the operator back to the login page, keeping the place. */
+function redirectToLoginOnUnauthorized(error: unknown): void {
+  if (typeof window === 'undefined') return;
+  if (describeError(error).code !== 'UNAUTHORIZED') return;
+  if (window.location.pathname === '/login') return;
+  const next = `${window.location.pathname}${window.location.search}`;
+  window.location.assign(`/login?next=${encodeURIComponent(next)}`);
+}
+
+function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    queryCache: new QueryCache({ onError: redirectToLoginOnUnauthorized }),
+    mutationCache: new MutationCache({ onError: redirectToLoginOnUnauthorized }),
+    defaultOptions: {
+      queries: {
+        staleTime: 5_000,
+        // Validation, permission and missing-object errors do not get better by asking again.
+        retry: (failureCount, error) => {
+          const code = describeError(error).code;
+          if (code !== 'INTERNAL' && code !== 'NETWORK') return false;
+          return failureCount < 2;
+        },
+        refetchOnWindowFocus: true,
+      },
+    },
+  });
+}
+
+function makeTrpcClient() {
+  return createTRPCClient<AppRouter>({
+    // Live data (agent status, IPVS counters) will arrive over SSE: this becomes a splitLink with
+    // an httpSubscriptionLink for `op.type === 'subscription'` and this batch link for the rest.
+    links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+  });
+}
+
+export function TrpcReactProvider({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(makeTrpcClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        {children}
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
