@@ -215,18 +215,24 @@ async function recoverStalePidFile(clusterDir: string): Promise<void> {
     await rm(pidFile, { force: true });
     return;
   }
-  if (process_.parentPid !== 1) {
+  if (!(await isOrphan(process_.parentPid))) {
     throw new Error(
       `The embedded Postgres data dir ${clusterDir} is in use by a running postgres (PID ${pid}, parent PID ${process_.parentPid}). ` +
         'Stop the other Fulcrum instance first, or give this one another data dir.',
     );
   }
-  // Parent is init: the Fulcrum process that started it died without stopping it.
+  // Parent is init (or a session subreaper): the Fulcrum process that started it died without stopping it.
   console.warn(`[embedded-postgres] stopping orphaned postgres PID ${pid} left by a crashed run, then starting afresh`);
   process.kill(pid, 'SIGINT');
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline && (await describeProcess(pid))) await new Promise((r) => setTimeout(r, 100));
   if (await describeProcess(pid)) throw new Error(`Orphaned postgres PID ${pid} did not stop within 30 s; stop it by hand`);
+}
+
+async function isOrphan(parentPid: number): Promise<boolean> {
+  if (parentPid <= 1) return true;
+  const parent = await describeProcess(parentPid);
+  return parent === undefined || parent.command === 'systemd' || parent.command === 'init';
 }
 
 async function describeProcess(pid: number): Promise<{ command: string; parentPid: number; isPostgres: boolean } | undefined> {

@@ -54,8 +54,9 @@ import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '../../..');
-const schemaPath = path.join(repoRoot, 'prisma/schema.prisma');
-const migrationsDir = path.join(repoRoot, 'prisma/migrations');
+// Overridable so the tooling can be exercised against a scratch copy without touching the repo's files.
+const schemaPath = path.resolve(process.env.FULCRUM_PRISMA_SCHEMA ?? path.join(repoRoot, 'prisma/schema.prisma'));
+const migrationsDir = path.resolve(process.env.FULCRUM_MIGRATIONS_DIR ?? path.join(repoRoot, 'prisma/migrations'));
 const noEngineScript = path.join(here, 'no-schema-engine.sh');
 const require = createRequire(import.meta.url);
 
