@@ -64,6 +64,11 @@ export class ControlClient {
   private readonly exits = new Map<number, ProcessExit>();
   private readonly exitListeners = new Set<(pid: number, exit: ProcessExit) => void>();
   private closedError: Error | null = null;
+  private markClosed: () => void = () => undefined;
+  /** Resolves when the connection closes (the lab stopped, or the guest died). */
+  readonly closed: Promise<void> = new Promise((resolve) => {
+    this.markClosed = resolve;
+  });
 
   private constructor(private readonly socket: Socket) {}
 
@@ -146,6 +151,7 @@ export class ControlClient {
 
   private onClose(): void {
     this.closedError ??= new Error('lab control connection closed');
+    this.markClosed();
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
       pending.reject(this.closedError);

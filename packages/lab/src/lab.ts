@@ -151,7 +151,9 @@ export class Lab {
       ...(options.privateTmp ? { privateTmp: true } : {}),
     });
     const control = this.control;
+    // If the lab goes away first, the process went with it: report it as killed.
     const exited = new Promise<ProcessExit>((resolve) => {
+      void control.closed.then(() => resolve({ exitCode: null, signal: 'SIGKILL' }));
       const known = control.exitOf(pid);
       if (known) {
         resolve(known);

@@ -99,8 +99,8 @@ export const LabTopologySpec = z
     hostLink: LabCidr.default('198.18.1.0/30'),
     /** Host-side tap device name; unique enough not to collide with anything else on a machine. */
     tapName: z.string().regex(/^[a-z][a-z0-9-]{0,14}$/).default('fulcrum-tap0'),
-    /** Guest memory; node processes (one per real server) dominate. */
-    memoryMb: z.number().int().min(256).max(8192).default(1024),
+    /** Guest memory; node processes (≈ 50 MB per real server) dominate. Default: 1024, more for big pools. */
+    memoryMb: z.number().int().min(256).max(8192).optional(),
     /** Port of the HTTP server every real server runs at boot (0 = none). */
     realServerHttpPort: z.number().int().min(0).max(65535).default(80),
     hosts: z.array(LabHostSpec).min(1).max(100),
@@ -221,7 +221,8 @@ export function resolveTopology(input: LabTopologySpec): LabTopology {
   return {
     id: spec.id,
     tapName: spec.tapName,
-    memoryMb: spec.memoryMb,
+    // UML backs guest memory with a sparse file in /dev/shm: only what the guest touches costs host RAM.
+    memoryMb: spec.memoryMb ?? Math.max(1024, 512 + 80 * hosts.filter((host) => host.role === 'real-server').length),
     realServerHttpPort: spec.realServerHttpPort,
     segment: { cidr: spec.segment, prefix: segment.prefix, gateway: intToIpv4(gateway) },
     hostLink: {
