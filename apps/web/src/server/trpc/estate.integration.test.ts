@@ -127,7 +127,7 @@ describe('the seed walkthrough', () => {
     expect(node.managementAddress).toBe('lb-a.example.net');
     const pair2 = await admin.haPair.update({ ...pair, authSecret: undefined, vips: ['192.168.241.11', '192.168.241.12'], advertInterval: 0.5 });
     expect(pair2).toMatchObject({ vips: ['192.168.241.11', '192.168.241.12'], advertInterval: 0.5, hasAuthSecret: true });
-    const service2 = await operator.service.update({ ...service, scheduler: 'wlc', persistenceTimeout: 0, persistenceNetmask: null, name: 'web' });
+    const service2 = await operator.service.update({ ...service, schedulerFlags: [], scheduler: 'wlc', persistenceTimeout: 0, persistenceNetmask: null, name: 'web' });
     expect(service2).toMatchObject({ scheduler: 'wlc', persistenceTimeout: 0, serviceKey: 'TCP 192.168.241.11:80' });
     const rs = await operator.realServer.update({ ...rs1, forwarding: 'NAT', port: 8080, weight: 2 });
     expect(rs).toMatchObject({ forwarding: 'NAT', port: 8080, weight: 2 });
