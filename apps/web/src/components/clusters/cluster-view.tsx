@@ -14,6 +14,7 @@ import { ServiceSection } from '@/components/services/service-section';
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useSession } from '@/lib/session/use-session';
 import { describeError } from '@/lib/trpc/describe-error';
+import { plural } from '@/lib/format/plural';
 import { useTRPC } from '@/lib/trpc/client';
 import { ClusterFormDialog } from './cluster-form-dialog';
 
@@ -69,7 +70,7 @@ export function ClusterView({ clusterId }: { clusterId: string }) {
             </span>
             {cluster.description ? <span>{cluster.description}</span> : null}
             <span>
-              {detail.nodes.length} nodes · {detail.haPairs.length} HA pairs · {detail.services.length} services · {realServerCount} real servers
+              {plural(detail.nodes.length, 'node')} · {plural(detail.haPairs.length, 'HA pair')} · {plural(detail.services.length, 'service')} · {plural(realServerCount, 'real server')}
             </span>
           </>
         }
@@ -108,7 +109,7 @@ export function ClusterView({ clusterId }: { clusterId: string }) {
             router.push('/');
           }}
         >
-          Delete <span className="font-medium">{cluster.name}</span> with its {detail.nodes.length} nodes, {detail.haPairs.length} HA pairs and {detail.services.length} services? Agents of its nodes can no longer connect.
+          Delete <span className="font-medium">{cluster.name}</span> with its {plural(detail.nodes.length, 'node')}, {plural(detail.haPairs.length, 'HA pair')} and {plural(detail.services.length, 'service')}? Agents of its nodes can no longer connect.
         </ConfirmDialog>
       ) : null}
     </>

@@ -14,6 +14,7 @@ import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterDetail, ClusterNode } from '@/lib/trpc/types';
 import { AgentStatusBadge } from './agent-status-badge';
 import { NodeFormDialog } from './node-form-dialog';
+import { NodeTokenDialog } from './node-token-dialog';
 
 function AppliedGeneration({ node, generation }: { node: ClusterNode; generation: number }) {
   if (node.lastApplyError) {
@@ -41,6 +42,7 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
   const [isCreating, setCreating] = useState(false);
   const [editing, setEditing] = useState<ClusterNode | null>(null);
   const [deleting, setDeleting] = useState<ClusterNode | null>(null);
+  const [tokenFor, setTokenFor] = useState<ClusterNode | null>(null);
   const nodes = [...detail.nodes].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'DIRECTOR' ? -1 : 1));
 
   return (
@@ -96,6 +98,9 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
                   </td>
                   {canAdminister ? (
                     <td className="px-4 py-1.5 text-right whitespace-nowrap">
+                      <Button size="sm" variant="ghost" onClick={() => setTokenFor(node)} aria-label={`Agent token of ${node.name}`}>
+                        {node.hasToken ? 'Token' : 'Issue token'}
+                      </Button>
                       <Button size="sm" variant="ghost" onClick={() => setEditing(node)} aria-label={`Edit node ${node.name}`}>
                         Edit
                       </Button>
@@ -111,6 +116,7 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
         </Panel>
       )}
       {isCreating ? <NodeFormDialog open onClose={() => setCreating(false)} clusterId={detail.cluster.id} defaultRole={nodes.filter((n) => n.role === 'DIRECTOR').length >= 2 ? 'REAL_SERVER' : 'DIRECTOR'} /> : null}
+      {tokenFor ? <NodeTokenDialog node={tokenFor} onClose={() => setTokenFor(null)} /> : null}
       {editing ? <NodeFormDialog open onClose={() => setEditing(null)} clusterId={detail.cluster.id} node={editing} /> : null}
       {deleting ? (
         <ConfirmDialog

@@ -56,6 +56,7 @@ export function ChangePasswordDialog({ open, onClose, required = false }: { open
       description={required ? 'You logged in with a one-time password. Choose a new one to continue.' : undefined}
       size="sm"
       testId="change-password-dialog"
+      isDismissible={!required}
     >
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3">
         <FormErrors errors={form.fieldErrors._form} />

@@ -37,7 +37,7 @@ export function ConfirmDialog({ open, onClose, title, children, confirmLabel, on
       <div className="text-sm text-zinc-700">{children}</div>
       <DialogActions>
         <Button onClick={onClose}>Cancel</Button>
-        <Button variant="danger" onClick={confirm} disabled={isPending} autoFocus>
+        <Button variant="danger" onClick={confirm} disabled={isPending} data-autofocus>
           {isPending ? 'Working…' : confirmLabel}
         </Button>
       </DialogActions>

@@ -11,6 +11,8 @@ type DialogProps = {
   /** Wider dialogs for forms with two columns. */
   size?: 'sm' | 'md' | 'lg';
   testId?: string;
+  /** False for a step the user must complete (first-login password): no close button, Escape ignored. */
+  isDismissible?: boolean;
 };
 
 const WIDTH = { sm: 'w-[26rem]', md: 'w-[34rem]', lg: 'w-[44rem]' };
@@ -20,7 +22,7 @@ const WIDTH = { sm: 'w-[26rem]', md: 'w-[34rem]', lg: 'w-[44rem]' };
  * trap), puts the dialog in the top layer, and turns Escape into a `cancel` event — all without a
  * library, and with the browser's own accessibility semantics.
  */
-export function Dialog({ open, onClose, title, description, children, size = 'md', testId }: DialogProps) {
+export function Dialog({ open, onClose, title, description, children, size = 'md', testId, isDismissible = true }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -33,6 +35,10 @@ export function Dialog({ open, onClose, title, description, children, size = 'md
     if (open && !dialog.open) {
       const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
       dialog.showModal();
+      // showModal() focuses the first focusable element — the close button. Start on the first
+      // field instead (or on whatever the content marks with data-autofocus).
+      const first = dialog.querySelector<HTMLElement>('[data-autofocus], input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled])');
+      first?.focus();
       return () => {
         if (dialog.open) dialog.close();
         // Back to where the operator was, so keyboard work continues from the same row.
@@ -54,7 +60,7 @@ export function Dialog({ open, onClose, title, description, children, size = 'md
       }}
       onClick={(event) => {
         // A click on the backdrop lands on the <dialog> element itself.
-        if (event.target === ref.current) onCloseRef.current();
+        if (event.target === ref.current && isDismissible) onCloseRef.current();
       }}
       className={`m-auto max-h-[90vh] max-w-[calc(100vw-2rem)] rounded-lg border border-zinc-300 bg-white p-0 text-zinc-900 shadow-xl ${WIDTH[size]}`}
     >
@@ -71,9 +77,11 @@ export function Dialog({ open, onClose, title, description, children, size = 'md
                 </div>
               ) : null}
             </div>
-            <button type="button" onClick={() => onCloseRef.current()} className="-mr-1 rounded px-1.5 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-800" aria-label="Close dialog">
-              ✕
-            </button>
+            {isDismissible ? (
+              <button type="button" onClick={() => onCloseRef.current()} className="-mr-1 rounded px-1.5 text-zinc-400 hover:bg-zinc-100 hover:text-zinc-800" aria-label="Close dialog">
+                ✕
+              </button>
+            ) : null}
           </header>
           <div className="px-5 py-4">{children}</div>
         </div>
