@@ -133,9 +133,11 @@ async function main(): Promise<void> {
 
   const prisma = createPrismaClient(databaseUrl);
   const admin = await ensureFirstAdmin({ db: prisma, username: options.adminUsername, password: options.adminPassword });
+  // Printed at once, not only when the server is up: a later step may fail, and the password is never shown again.
+  if (admin) log(`created the first admin. Admin login: ${admin.username} / ${admin.password}`);
   if (options.seed) {
     const seeded = await seedDemoCluster(prisma);
-    if (seeded) log('created the demo cluster "demo" (an HA pair, VIP 192.168.241.11:80 wrr, two DR real servers)');
+    if (seeded.seeded) log('created the demo cluster "demo" (an HA pair, VIP 192.168.241.11:80 wrr, two DR real servers)');
   }
   await prisma.$disconnect();
 

@@ -42,6 +42,9 @@ const t = initTRPC.context<Context>().create({
     const issues = error.code === 'BAD_REQUEST' ? issuesOf(cause) : null;
     const fieldErrors = appError?.fieldErrors ?? (issues ? fieldErrorsFromIssues(issues) : null);
     const firstFieldMessage = fieldErrors ? Object.values(fieldErrors)[0]?.[0] : undefined;
+    const { stack: _stack, ...data } = shape.data;
+    const transportCode = shape.data.code;
+    const appCode = appError?.code ?? (issues ? 'VALIDATION' : transportCode === 'UNAUTHORIZED' || transportCode === 'FORBIDDEN' ? transportCode : null);
     return {
       ...shape,
       // Input validation errors carry zod's JSON dump as message: replace it with the first field message.
@@ -50,12 +53,7 @@ const t = initTRPC.context<Context>().create({
         : error.code === 'INTERNAL_SERVER_ERROR' && !appError
           ? 'Internal server error: the details are in the server log'
           : shape.message,
-      data: {
-        ...shape.data,
-        stack: undefined,
-        appCode: appError?.code ?? (issues ? 'VALIDATION' : null),
-        fieldErrors,
-      },
+      data: { ...data, appCode, fieldErrors },
     };
   },
 });
