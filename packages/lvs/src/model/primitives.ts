@@ -129,7 +129,7 @@ export const ManagementAddress = z
   .min(1, 'Management address is required')
   .max(253, 'Management address must be at most 253 characters')
   .refine(
-    (s) => isIP(s) !== 0 || /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s),
+    (s) => (isIP(s) !== 0 && !s.includes('%')) || /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(s),
     { error: 'Management address must be an IP address or a DNS host name' },
   );
 
