@@ -5,6 +5,7 @@
 //   tsx packages/db/tooling/prisma-here.ts new <name>    npm run db:migrate:new -- <name>
 //   tsx packages/db/tooling/prisma-here.ts check         npm run db:check (CI)
 //   tsx packages/db/tooling/prisma-here.ts deploy        apply committed migrations to DATABASE_URL
+//   tsx packages/db/tooling/prisma-here.ts status        Prisma's `migrate status` for DATABASE_URL
 //
 // Why each workaround exists:
 //
@@ -188,73 +189,78 @@ export function prisma6Config(): Record<string, unknown> {
 /** Outcome of comparing prisma/migrations with schema.prisma: the SQL that would bring them level. */
 type SchemaDiff = { inSync: true } | { inSync: false; sql: string };
 
-// Workarounds 3 and 4: the prisma6 CLI, a patched schema copy and a throwaway Postgres.
+// Workaround 3: run the prisma6 CLI in a scratch dir with a patched schema copy and its own config.
+async function runPrisma6(serverUrl: string, work: string, args: string[], stdio: 'pipe' | 'inherit' = 'pipe') {
+  const patchedSchemaPath = path.join(work, 'schema.prisma');
+  await writeFile(patchedSchemaPath, patchSchemaForPrisma6(await readFile(schemaPath, 'utf8')));
+  const configPath = path.join(work, 'prisma6.config.ts');
+  await writeFile(
+    configPath,
+    `import { prisma6Config } from ${JSON.stringify(pathToFileURL(fileURLToPath(import.meta.url)).href)};\nexport default prisma6Config();\n`,
+  );
+  const cli = path.join(path.dirname(require.resolve('prisma6/package.json')), 'build/index.js');
+  const [command, ...rest] = args;
+  return spawnSync(process.execPath, [cli, command!, ...(command === 'migrate' ? [rest.shift()!] : []), '--config', configPath, ...rest], {
+    cwd: work,
+    env: {
+      ...process.env,
+      FULCRUM_PRISMA_HERE_URL: serverUrl,
+      FULCRUM_PRISMA_HERE_SCHEMA: patchedSchemaPath,
+      DATABASE_URL: serverUrl,
+      CHECKPOINT_DISABLE: '1',
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
+    encoding: 'utf8',
+    stdio,
+    timeout: 180_000,
+  });
+}
+
+async function withScratchDir<T>(action: (work: string) => Promise<T>): Promise<T> {
+  const work = await mkdtemp(path.join(tmpdir(), 'fulcrum-prisma-here-'));
+  await chmod(work, 0o711); // an embedded Postgres inside runs as the `postgres` user and must enter it
+  try {
+    return await action(work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+// Workaround 4: the shadow database needs a server; a throwaway embedded Postgres unless one is given.
 async function diffMigrationsToSchema(): Promise<SchemaDiff> {
   const env = ToolEnv.parse(process.env);
-  const work = await mkdtemp(path.join(tmpdir(), 'fulcrum-prisma-here-'));
-  await chmod(work, 0o711); // the embedded Postgres below runs as the `postgres` user and must enter it
-  let stopServer: (() => Promise<void>) | undefined;
-  try {
-    let serverUrl = env.FULCRUM_SHADOW_DATABASE_URL;
-    if (!serverUrl) {
-      const { startEmbeddedPostgres } = await import('../src/embedded-postgres');
-      const server = await startEmbeddedPostgres({ dataDir: path.join(work, 'postgres'), database: 'postgres' });
-      serverUrl = server.adminUrl;
-      stopServer = server.stop;
-    }
-
-    const schema = await readFile(schemaPath, 'utf8');
-    const patched = patchSchemaForPrisma6(schema);
-    const patchedSchemaPath = path.join(work, 'schema.prisma');
-    await writeFile(patchedSchemaPath, patched);
-    const configPath = path.join(work, 'prisma6.config.ts');
-    await writeFile(
-      configPath,
-      `import { prisma6Config } from ${JSON.stringify(pathToFileURL(fileURLToPath(import.meta.url)).href)};\nexport default prisma6Config();\n`,
-    );
-
-    const cli = path.join(path.dirname(require.resolve('prisma6/package.json')), 'build/index.js');
-    const outputPath = path.join(work, 'diff.sql');
-    const result = spawnSync(
-      process.execPath,
-      [
-        cli,
+  return withScratchDir(async (work) => {
+    let stopServer: (() => Promise<void>) | undefined;
+    try {
+      let serverUrl = env.FULCRUM_SHADOW_DATABASE_URL;
+      if (!serverUrl) {
+        const { startEmbeddedPostgres } = await import('../src/embedded-postgres');
+        const server = await startEmbeddedPostgres({ dataDir: path.join(work, 'postgres'), database: 'postgres' });
+        serverUrl = server.adminUrl;
+        stopServer = server.stop;
+      }
+      const outputPath = path.join(work, 'diff.sql');
+      const result = await runPrisma6(serverUrl, work, [
         'migrate',
         'diff',
-        '--config',
-        configPath,
         '--from-migrations',
         migrationsDir,
         '--to-schema-datamodel',
-        patchedSchemaPath,
+        path.join(work, 'schema.prisma'),
         '--script',
         '--exit-code',
         '--output',
         outputPath,
-      ],
-      {
-        cwd: work,
-        env: {
-          ...process.env,
-          FULCRUM_PRISMA_HERE_URL: serverUrl,
-          FULCRUM_PRISMA_HERE_SCHEMA: patchedSchemaPath,
-          DATABASE_URL: serverUrl,
-          CHECKPOINT_DISABLE: '1',
-          PRISMA_HIDE_UPDATE_MESSAGE: '1',
-        },
-        encoding: 'utf8',
-        timeout: 180_000,
-      },
-    );
-    if (result.status === 0) return { inSync: true };
-    if (result.status === 2) return { inSync: false, sql: await readFile(outputPath, 'utf8') };
-    throw new Error(
-      `prisma6 migrate diff failed (exit ${result.status ?? result.signal}):\n${result.stderr}${result.stdout}${result.error ? String(result.error) : ''}`,
-    );
-  } finally {
-    await stopServer?.();
-    await rm(work, { recursive: true, force: true });
-  }
+      ]);
+      if (result.status === 0) return { inSync: true } as const;
+      if (result.status === 2) return { inSync: false, sql: await readFile(outputPath, 'utf8') } as const;
+      throw new Error(
+        `prisma6 migrate diff failed (exit ${result.status ?? result.signal}):\n${result.stderr}${result.stdout}${result.error ? String(result.error) : ''}`,
+      );
+    } finally {
+      await stopServer?.();
+    }
+  });
 }
 
 /** Rewrites a Prisma 7 schema into the shape Prisma 6's CLI accepts (workaround 3). */
@@ -315,6 +321,16 @@ async function deploy(): Promise<number> {
   return 0;
 }
 
+// Prisma's own view of DATABASE_URL's migration history (the WASM engine reading _prisma_migrations).
+async function status(): Promise<number> {
+  const { DATABASE_URL } = ToolEnv.parse(process.env);
+  if (!DATABASE_URL) {
+    console.error('status: set DATABASE_URL');
+    return 64;
+  }
+  return withScratchDir(async (work) => (await runPrisma6(DATABASE_URL, work, ['migrate', 'status'], 'inherit')).status ?? 1);
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -326,8 +342,10 @@ async function main(argv: string[]): Promise<number> {
       return check();
     case 'deploy':
       return deploy();
+    case 'status':
+      return status();
     default:
-      console.error('Usage: tsx packages/db/tooling/prisma-here.ts generate | new <name> | check | deploy');
+      console.error('Usage: tsx packages/db/tooling/prisma-here.ts generate | new <name> | check | deploy | status');
       return 64;
   }
 }
