@@ -4,7 +4,8 @@
 //   3. a production build of the web app when there is none (or --dev for hot reload)
 //   4. the web server (UI, tRPC, agent WebSockets) until Ctrl-C, then an orderly stop
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -103,6 +104,24 @@ async function buildWebApp(): Promise<void> {
   log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/**
+ * Where the embedded Postgres keeps its data. As root, Postgres runs as the `postgres` user, which
+ * must be able to enter every parent directory; a clone under /root (mode 0700) would fail, so its
+ * data then lives under /var/lib/fulcrum instead (one folder per state dir), and we say so.
+ */
+function postgresDataDir(stateDir: string): string {
+  const preferred = path.join(stateDir, 'postgres');
+  if (process.getuid?.() !== 0) return preferred;
+  for (let dir = path.dirname(preferred); ; dir = path.dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      const fallback = path.join('/var/lib/fulcrum', createHash('sha256').update(stateDir).digest('hex').slice(0, 12), 'postgres');
+      log(`${dir} is closed to other users, so the embedded Postgres (which runs as user "postgres") keeps its data in ${fallback}`);
+      return fallback;
+    }
+    if (dir === path.dirname(dir)) return preferred;
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   process.env.NEXT_TELEMETRY_DISABLED = '1';
@@ -115,8 +134,9 @@ async function main(): Promise<void> {
 
   let databaseUrl = options.databaseUrl;
   if (!databaseUrl) {
-    log(`starting the embedded Postgres in ${path.join(options.stateDir, 'postgres')}`);
-    postgres = await startEmbeddedPostgres({ dataDir: path.join(options.stateDir, 'postgres') });
+    const dataDir = postgresDataDir(options.stateDir);
+    log(`starting the embedded Postgres in ${dataDir}`);
+    postgres = await startEmbeddedPostgres({ dataDir });
     databaseUrl = postgres.url;
   } else {
     log('using the Postgres at DATABASE_URL');
