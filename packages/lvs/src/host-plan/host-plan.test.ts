@@ -14,10 +14,10 @@ describe('planRealServer', () => {
       { key: 'net.ipv4.conf.lo.arp_announce', value: 2 },
     ]);
   });
-  it('TUN: ipip, tunl0 up with the VIP, rp_filter=0 on tunl0 and all', () => {
+  it('TUN: ipip, tunl0 up with the VIP, rp_filter=0 on tunl0 and all, arp_ignore/arp_announce on all', () => {
     const p = planRealServer({ forwarding: 'TUN', vips: ['192.168.241.11'] });
     expect(p).toMatchObject({ modules: ['ipip'], links: ['tunl0'], addresses: [{ address: '192.168.241.11', prefix: 32, dev: 'tunl0' }] });
-    expect(p.sysctls).toEqual([{ key: 'net.ipv4.conf.tunl0.rp_filter', value: 0 }, { key: 'net.ipv4.conf.all.rp_filter', value: 0 }]);
+    expect(p.sysctls).toEqual([{ key: 'net.ipv4.conf.tunl0.rp_filter', value: 0 }, { key: 'net.ipv4.conf.all.rp_filter', value: 0 }, { key: 'net.ipv4.conf.all.arp_ignore', value: 1 }, { key: 'net.ipv4.conf.all.arp_announce', value: 2 }]);
   });
   it('NAT: only a gateway check, nothing changed', () => {
     const p = planRealServer({ forwarding: 'NAT', vips: [], gateway: '10.0.0.254' });

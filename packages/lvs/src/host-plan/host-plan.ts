@@ -73,7 +73,8 @@ export const PlanRealServerInput = z
  * - DR: each VIP as /32 (/128) on lo so the host accepts the packets, with arp_ignore=1 and arp_announce=2
  *   on all and lo so it never answers ARP for the VIP (the director must own it on the segment).
  * - TUN: ipip module, tunl0 up holding the VIPs, rp_filter=0 on tunl0 and all (decapsulated packets arrive on
- *   tunl0 from a source routed elsewhere; the kernel uses the max of all and the device).
+ *   tunl0 from a source routed elsewhere; the kernel uses the max of all and the device), and
+ *   arp_ignore=1 / arp_announce=2 on all (a VIP on tunl0 must not be answered for on the segment).
  * - NAT: nothing to configure; the director must be the default gateway, which is checked and reported,
  *   never changed (a wrong route change cuts the host off).
  */
@@ -95,9 +96,13 @@ export function planRealServer(input: z.input<typeof PlanRealServerInput>): Host
     plan.modules = ['ipip'];
     plan.links = [dev];
     plan.addresses = r.vips.map((a) => ({ address: a, prefix: hostPrefix(a), dev }));
+    // A TUN real server on the VIP's own segment has the same ARP problem as DR (LVS-HOWTO): the VIP on
+    // tunl0 would be answered for on eth0 unless arp_ignore/arp_announce are set on all.
     plan.sysctls = [
       { key: `net.ipv4.conf.${dev}.rp_filter`, value: 0 },
       { key: 'net.ipv4.conf.all.rp_filter', value: 0 },
+      { key: 'net.ipv4.conf.all.arp_ignore', value: 1 },
+      { key: 'net.ipv4.conf.all.arp_announce', value: 2 },
     ];
   } else {
     const gateway = r.gateway ?? '';
