@@ -108,7 +108,7 @@ export function UserMenu({ user }: { user: { username: string; displayName: stri
           </button>
         </div>
       ) : null}
-      <ChangePasswordDialog open={isChangingPassword} onClose={() => setChangingPassword(false)} />
+      {isChangingPassword ? <ChangePasswordDialog open onClose={() => setChangingPassword(false)} /> : null}
     </div>
   );
 }
