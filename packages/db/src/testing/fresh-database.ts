@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { createPrismaClient, type PrismaClient } from '../client';
 import { databaseUrlFor } from './database-url';
+import './provided-context';
 
 /** A freshly migrated database; `drop()` removes it (forcibly closing leftover connections). */
 export type FreshDatabase = { name: string; url: string; drop(): Promise<void> };

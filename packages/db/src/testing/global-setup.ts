@@ -11,16 +11,7 @@ import { startEmbeddedPostgres } from '../embedded-postgres';
 import { applyMigrations } from '../migrate';
 import { databaseUrlFor } from './database-url';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** A migrated database shared by the whole run (also exported as DATABASE_URL to the workers). */
-    databaseUrl: string;
-    /** URL with CREATE DATABASE rights on the same server, for per-file databases. */
-    postgresAdminUrl: string;
-    /** Name of the migrated template database to clone. */
-    templateDatabase: string;
-  }
-}
+import './provided-context';
 
 const TestEnv = z.object({
   FULCRUM_TEST_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).optional(),
