@@ -90,25 +90,25 @@ export function HaPairFormDialog({ open, onClose, clusterId, nodes, pair }: { op
     <Dialog open={open} onClose={onClose} title={pair ? `Edit HA pair ${pair.name}` : 'New HA pair'} description="One keepalived vrrp_instance: the primary holds the VIPs, the secondary takes them over when it fails." size="lg" testId="ha-pair-dialog">
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3">
         <FormErrors errors={form.fieldErrors._form} />
-        <div className="grid grid-cols-[1fr_8rem_6rem_7rem] gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_8rem_6rem_7rem] gap-3">
           <TextField label="Name" value={values.name} onChange={set('name')} errors={form.fieldErrors.name} placeholder="edge-pair" autoFocus />
           <TextField label="Interface" value={values.interface} onChange={set('interface')} errors={form.fieldErrors.interface} mono placeholder="eth0" />
           <TextField label="VRID" value={values.virtualRouterId} onChange={set('virtualRouterId')} errors={form.fieldErrors.virtualRouterId} mono inputMode="numeric" hint="1–255" />
           <TextField label="Advert (s)" value={values.advertInterval} onChange={set('advertInterval')} errors={form.fieldErrors.advertInterval} mono inputMode="decimal" />
         </div>
-        <fieldset className="grid grid-cols-[1fr_6rem_10rem] gap-3 rounded-md border border-zinc-200 p-3">
+        <fieldset className="grid grid-cols-[minmax(0,1fr)_6rem_10rem] gap-3 rounded-md border border-zinc-200 p-3">
           <legend className="px-1 text-xs font-semibold text-zinc-600">Primary (MASTER)</legend>
           <SelectField label="Primary director" value={values.primaryNodeId} onChange={set('primaryNodeId')} errors={form.fieldErrors.primaryNodeId} options={[{ value: '', label: 'Choose a director…' }, ...directorOptions]} />
           <TextField label="Priority" value={values.primaryPriority} onChange={set('primaryPriority')} errors={form.fieldErrors.primaryPriority} mono inputMode="numeric" />
           <TextField label="Unicast source" value={values.primaryUnicastIp} onChange={set('primaryUnicastIp')} errors={form.fieldErrors.primaryUnicastIp} mono placeholder="multicast" />
         </fieldset>
-        <fieldset className="grid grid-cols-[1fr_6rem_10rem] gap-3 rounded-md border border-zinc-200 p-3">
+        <fieldset className="grid grid-cols-[minmax(0,1fr)_6rem_10rem] gap-3 rounded-md border border-zinc-200 p-3">
           <legend className="px-1 text-xs font-semibold text-zinc-600">Secondary (BACKUP)</legend>
           <SelectField label="Secondary director" value={values.secondaryNodeId} onChange={set('secondaryNodeId')} errors={form.fieldErrors.secondaryNodeId} options={[{ value: '', label: 'None — single director, no VRRP' }, ...directorOptions]} />
           <TextField label="Priority" value={values.secondaryPriority} onChange={set('secondaryPriority')} errors={form.fieldErrors.secondaryPriority} mono inputMode="numeric" />
           <TextField label="Unicast source" value={values.secondaryUnicastIp} onChange={set('secondaryUnicastIp')} errors={form.fieldErrors.secondaryUnicastIp} mono placeholder="multicast" />
         </fieldset>
-        <div className="grid grid-cols-[1fr_14rem] gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_14rem] gap-3">
           <TextAreaField label="VIPs" value={values.vips} onChange={set('vips')} errors={form.fieldErrors.vips} mono rows={3} placeholder="192.168.241.11" hint="One per line (or comma separated)." />
           <div className="flex flex-col gap-3">
             <SelectField label="Authentication" value={secretChoice} onChange={(v) => setSecretChoice(v as SecretChoice)} options={secretOptions} />

@@ -93,11 +93,11 @@ export function RealServerFormDialog({ open, onClose, service, nodes, realServer
     >
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3">
         <FormErrors errors={form.fieldErrors._form} />
-        <div className="grid grid-cols-[1fr_7rem] gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_9rem] gap-3">
           <TextField label="Address" value={values.address} onChange={set('address')} errors={form.fieldErrors.address} mono placeholder="192.168.241.15" autoFocus />
           <TextField label="Port" value={values.port} onChange={set('port')} errors={form.fieldErrors.port} mono inputMode="numeric" placeholder={isFwmark ? 'packet’s' : ''} />
         </div>
-        <div className="grid grid-cols-[1fr_7rem] gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_9rem] gap-3">
           <SelectField label="Forwarding" value={values.forwarding} onChange={set('forwarding')} errors={form.fieldErrors.forwarding} options={FORWARDING_METHODS.map((m) => ({ value: m, label: FORWARDING_LABEL[m] }))} />
           <TextField label="Weight" value={values.weight} onChange={set('weight')} errors={form.fieldErrors.weight} mono inputMode="numeric" hint="0 = no new connections" />
         </div>

@@ -78,11 +78,11 @@ export function ServiceFormDialog({ open, onClose, clusterId, haPairs, service }
     <Dialog open={open} onClose={onClose} title={service ? `Edit ${service.serviceKey}` : 'New virtual service'} description="What ipvsadm -A sets up on both directors of the pair." size="lg" testId="service-dialog">
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3">
         <FormErrors errors={form.fieldErrors._form} />
-        <div className="grid grid-cols-2 gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_minmax(0,1fr)] gap-3">
           <SelectField label="HA pair" value={values.haPairId} onChange={set('haPairId')} errors={form.fieldErrors.haPairId} options={haPairs.map((p) => ({ value: p.id, label: `${p.name} (VRID ${p.virtualRouterId})` }))} />
           <TextField label="Name (optional)" value={values.name} onChange={set('name')} errors={form.fieldErrors.name} placeholder="www" />
         </div>
-        <div className="grid grid-cols-[8rem_1fr_7rem] gap-3">
+        <div className="grid grid-cols-[8rem_minmax(0,1fr)_8rem] gap-3">
           <SelectField label="Protocol" value={values.protocol} onChange={set('protocol')} errors={form.fieldErrors.protocol} options={SERVICE_PROTOCOLS.map((p) => ({ value: p, label: p === 'FWMARK' ? 'FWMARK (-f)' : p }))} />
           {isFwmark ? (
             <TextField label="Firewall mark" value={values.fwmark} onChange={set('fwmark')} errors={form.fieldErrors.fwmark} mono inputMode="numeric" placeholder="7" className="col-span-2" />
@@ -108,7 +108,7 @@ export function ServiceFormDialog({ open, onClose, clusterId, haPairs, service }
             </>
           )}
         </div>
-        <div className="grid grid-cols-[1fr_9rem_9rem] gap-3">
+        <div className="grid grid-cols-[minmax(0,1fr)_9rem_9rem] gap-3">
           <SelectField label="Scheduler" value={values.scheduler} onChange={set('scheduler')} errors={form.fieldErrors.scheduler} options={SCHEDULERS.map((s) => ({ value: s, label: `${s} — ${SCHEDULER_NAMES[s]}` }))} />
           <TextField label="Persistence (s)" value={values.persistenceTimeout} onChange={set('persistenceTimeout')} errors={form.fieldErrors.persistenceTimeout} mono inputMode="numeric" hint="0 = off (-p)" />
           <TextField label="Persistence netmask" value={values.persistenceNetmask} onChange={set('persistenceNetmask')} errors={form.fieldErrors.persistenceNetmask} mono inputMode="numeric" placeholder="/32" hint="prefix length (-M)" />

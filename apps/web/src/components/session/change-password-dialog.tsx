@@ -26,6 +26,7 @@ export function ChangePasswordDialog({ open, onClose, required = false }: { open
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const change = useMutation(trpc.auth.changePassword.mutationOptions());
+  const logout = useMutation(trpc.auth.logout.mutationOptions());
   const [values, setValues] = useState({ currentPassword: '', newPassword: '', confirmPassword: '' });
   const form = useFormMutation({
     schema: ChangePasswordForm,
@@ -64,7 +65,14 @@ export function ChangePasswordDialog({ open, onClose, required = false }: { open
         <TextField label="New password" type="password" value={values.newPassword} onChange={set('newPassword')} errors={form.fieldErrors.newPassword} autoComplete="new-password" hint="At least 12 characters." />
         <TextField label="Repeat new password" type="password" value={values.confirmPassword} onChange={set('confirmPassword')} errors={form.fieldErrors.confirmPassword} autoComplete="new-password" />
         <DialogActions>
-          {required ? null : <Button onClick={onClose}>Cancel</Button>}
+          {required ? (
+            // The rest of the page is inert behind a required dialog: leaving must still be possible.
+            <Button variant="ghost" className="mr-auto" onClick={() => logout.mutateAsync().finally(() => window.location.assign('/login'))}>
+              Log out
+            </Button>
+          ) : (
+            <Button onClick={onClose}>Cancel</Button>
+          )}
           <Button type="submit" variant="primary" disabled={form.isPending}>
             {form.isPending ? 'Saving…' : 'Change password'}
           </Button>

@@ -26,8 +26,11 @@ export function Dialog({ open, onClose, title, description, children, size = 'md
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const descriptionId = useId();
+  // The latest onClose, for the native listeners, without re-running the open/close effect.
   const onCloseRef = useRef(onClose);
-  onCloseRef.current = onClose;
+  useEffect(() => {
+    onCloseRef.current = onClose;
+  });
 
   useEffect(() => {
     const dialog = ref.current;
@@ -62,7 +65,7 @@ export function Dialog({ open, onClose, title, description, children, size = 'md
         // A click on the backdrop lands on the <dialog> element itself.
         if (event.target === ref.current && isDismissible) onCloseRef.current();
       }}
-      className={`m-auto max-h-[90vh] max-w-[calc(100vw-2rem)] rounded-lg border border-zinc-300 bg-white p-0 text-zinc-900 shadow-xl ${WIDTH[size]}`}
+      className={`m-auto max-h-[90vh] max-w-[calc(100vw-2rem)] overflow-y-auto rounded-lg border border-zinc-300 bg-white p-0 text-zinc-900 shadow-xl ${WIDTH[size]}`}
     >
       {open ? (
         <div className="flex flex-col">

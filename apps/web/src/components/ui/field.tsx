@@ -18,7 +18,7 @@ export function FieldShell({ label, hint, errors, children, className = '' }: Fi
   const invalid = (errors?.length ?? 0) > 0;
   const describedBy = [hint ? hintId : null, invalid ? errorId : null].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`flex flex-col gap-1 ${className}`}>
+    <div className={`flex min-w-0 flex-col gap-1 ${className}`}>
       <label htmlFor={inputId} className="text-xs font-medium text-zinc-700">
         {label}
       </label>
@@ -40,7 +40,7 @@ export function FieldShell({ label, hint, errors, children, className = '' }: Fi
 }
 
 const CONTROL =
-  'h-8 rounded-md border bg-white px-2 text-sm text-zinc-900 placeholder:text-zinc-400 focus:border-sky-600 focus:ring-1 focus:ring-sky-600 focus:outline-none disabled:bg-zinc-100';
+  'h-8 w-full min-w-0 rounded-md border bg-white px-2 text-sm text-zinc-900 placeholder:text-zinc-400 focus:border-sky-600 focus:ring-1 focus:ring-sky-600 focus:outline-none disabled:bg-zinc-100';
 
 function controlClass(invalid: boolean, mono: boolean | undefined) {
   return `${CONTROL} ${invalid ? 'border-red-500' : 'border-zinc-300'} ${mono ? 'font-mono' : ''}`;
