@@ -28,7 +28,7 @@ describe('Ipvsadm argv', () => {
     const v4mask = { ...svc, persistencePrefix: 24 };
     expect(operationArgs({ op: 'add-service', service: v4mask })).toContain('255.255.255.0');
     const d: Destination = { address: '2001:db8::5', port: 0, forwarding: 'TUN', weight: 3, upperThreshold: 100, lowerThreshold: 10 };
-    expect(operationArgs({ op: 'edit-destination', service: fwm, destination: d, before: d })).toEqual(['-e', '-f', '7', '-6', '-r', '[2001:db8::5]', '-i', '-w', '3', '-x', '100', '-y', '10']);
+    expect(operationArgs({ op: 'edit-destination', service: fwm, destination: d, before: d })).toEqual(['-e', '-f', '7', '-6', '-r', '[2001:db8::5]:0', '-i', '-w', '3', '-x', '100', '-y', '10']);
     expect(operationArgs({ op: 'add-destination', service: svc, destination: { ...dest, port: 8080, forwarding: 'NAT' } })).toContain('-m');
   });
   it('renders one restore batch, one command per line, never a clear', () => {

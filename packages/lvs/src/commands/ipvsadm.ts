@@ -53,10 +53,14 @@ export function serviceAttributeArgs(spec: ServiceSpec): string[] {
   return args;
 }
 
-/** -r addr[:port]; a port-less fwmark destination (port 0) is written without a port. */
+/**
+ * -r addr[:port]. A port-less fwmark destination (port 0) is a bare IPv4 address, but an IPv6 one must be
+ * "[addr]:0": ipvsadm 1.31 refuses "[addr]" without a port ("illegal real server address[:port]"), and in
+ * an -R batch that parse error aborts every later line (verified in the lab). "[addr]:0" is also what -S prints.
+ */
 function realServerArg(destination: { address: string; port: number }): string {
-  if (destination.port !== 0) return formatAddressPort(destination.address, destination.port);
-  return destination.address.includes(':') ? `[${destination.address}]` : destination.address;
+  if (destination.port !== 0 || destination.address.includes(':')) return formatAddressPort(destination.address, destination.port);
+  return destination.address;
 }
 
 const FORWARD_SWITCH = { DR: '-g', TUN: '-i', NAT: '-m' } as const;

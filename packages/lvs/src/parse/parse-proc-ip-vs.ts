@@ -22,6 +22,10 @@ export interface ProcService {
   /**
    * Persistence as the kernel stores it: the timeout in jiffies (seconds × CONFIG_HZ, which userspace
    * cannot know) and the raw netmask word; null when not persistent. Read seconds from ipvsadm -S.
+   * For IPv4 the word is the mask (FFFFFF00 = /24). For IPv6 the kernel keeps the prefix length as a
+   * host-order integer and prints ntohl() of it, so on little-endian hosts /64 reads 40000000 and /128
+   * 80000000 (seen on the lab's kernel); ipv4Prefix is null for IPv6 services (and for fwmark services
+   * without IPv6 destinations the family, hence the meaning of the word, is unknowable from here).
    */
   persistence: { timeoutJiffies: number; netmaskRaw: number; ipv4Prefix: number | null } | null;
   destinations: ProcDestination[];
@@ -101,11 +105,13 @@ export function parseProcIpVs(text: string): ProcService[] {
     if (i !== tokens.length) r.fail(`Unexpected ${JSON.stringify(tokens.slice(i).join(' '))}`);
     services.push({ identity, key: serviceKey(identity), scheduler, onePacket, persistence, destinations: [] });
   }
-  // fwmark services whose destinations are IPv6 are IPv6 services
+  // fwmark services whose destinations are IPv6 are IPv6 services; their netmask word is a prefix length,
+  // not an IPv4 mask (the lab's 6.1 kernel prints /128 as 80000000, which would read as an IPv4 /1)
   for (const s of services) {
     if (s.identity.protocol === 'FWMARK' && s.destinations.some((d) => d.address.includes(':'))) {
       s.identity = { ...s.identity, family: 'ipv6' };
       s.key = serviceKey(s.identity);
+      if (s.persistence) s.persistence = { ...s.persistence, ipv4Prefix: null };
     }
   }
   return services;
