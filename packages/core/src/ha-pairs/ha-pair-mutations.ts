@@ -22,6 +22,7 @@ const PAIR_SELECT = {
   primaryUnicastIp: true,
   secondaryUnicastIp: true,
   vips: true,
+  natGatewayIp: true,
   version: true,
 } as const;
 
@@ -78,6 +79,7 @@ function pairData(pair: PairFields) {
     primaryUnicastIp: pair.primaryUnicastIp,
     secondaryUnicastIp: pair.secondaryUnicastIp,
     vips: pair.vips.map(canonicalAddress),
+    natGatewayIp: pair.natGatewayIp === null ? null : canonicalAddress(pair.natGatewayIp),
   };
 }
 

@@ -22,6 +22,13 @@ const SERVICE_SELECT = {
   schedulerFlags: true,
   persistenceTimeout: true,
   persistenceNetmask: true,
+  healthCheckKind: true,
+  healthCheckHttpPath: true,
+  healthCheckHttpExpectStatus: true,
+  healthCheckIntervalMs: true,
+  healthCheckTimeoutMs: true,
+  healthCheckRise: true,
+  healthCheckFall: true,
   version: true,
 } as const;
 
@@ -57,6 +64,13 @@ function serviceData(service: ServiceFields, serviceKey: string) {
     schedulerFlags: service.schedulerFlags,
     persistenceTimeout: service.persistenceTimeout,
     persistenceNetmask: service.persistenceNetmask,
+    healthCheckKind: service.healthCheckKind,
+    healthCheckHttpPath: service.healthCheckHttpPath,
+    healthCheckHttpExpectStatus: service.healthCheckHttpExpectStatus,
+    healthCheckIntervalMs: service.healthCheckIntervalMs,
+    healthCheckTimeoutMs: service.healthCheckTimeoutMs,
+    healthCheckRise: service.healthCheckRise,
+    healthCheckFall: service.healthCheckFall,
   };
 }
 

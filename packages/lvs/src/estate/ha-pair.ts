@@ -28,6 +28,8 @@ const pairShape = {
   primaryUnicastIp: Ipv4Address.nullable().default(null),
   secondaryUnicastIp: Ipv4Address.nullable().default(null),
   vips: z.array(IpAddress).max(MAX_VIPS_PER_PAIR, `A pair carries at most ${MAX_VIPS_PER_PAIR} VIPs`).default([]),
+  /** NAT only: the address NAT real servers must route through (a VIP-side address of the directors); null = none. */
+  natGatewayIp: IpAddress.nullable().default(null),
 };
 
 type PairCheck = {

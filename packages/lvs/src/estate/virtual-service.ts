@@ -25,6 +25,22 @@ export const SchedulerFlag = z.enum(Object.keys(SCHEDULER_FLAGS) as [keyof typeo
 });
 export type SchedulerFlag = z.infer<typeof SchedulerFlag>;
 
+/** How director agents check the real servers of a service: not at all, a TCP connect, or an HTTP GET expecting a status. */
+export const HealthCheckKind = z.enum(['NONE', 'TCP', 'HTTP'], { error: () => 'Health check must be NONE, TCP or HTTP' });
+export type HealthCheckKind = z.infer<typeof HealthCheckKind>;
+
+/** Health check settings of a service (defaults: no check; TCP/HTTP every 2 s, 1 s timeout, rise 2, fall 2). */
+export const healthCheckShape = {
+  healthCheckKind: HealthCheckKind.default('NONE'),
+  /** HTTP only: the path requested (no spaces or control characters: it goes into a request line). */
+  healthCheckHttpPath: z.string().max(200, 'Path must be at most 200 characters').regex(/^\/[\x21-\x7e]*$/, 'Path must start with / and contain no spaces or control characters').default('/'),
+  healthCheckHttpExpectStatus: z.number({ error: 'Expected status must be a number' }).int('Expected status must be a whole number').min(100, 'Expected status must be between 100 and 599').max(599, 'Expected status must be between 100 and 599').default(200),
+  healthCheckIntervalMs: z.number({ error: 'Interval must be a number' }).int('Interval must be whole milliseconds').min(200, 'Interval must be between 200 ms and 1 hour').max(3_600_000, 'Interval must be between 200 ms and 1 hour').default(2000),
+  healthCheckTimeoutMs: z.number({ error: 'Timeout must be a number' }).int('Timeout must be whole milliseconds').min(50, 'Timeout must be between 50 ms and 60 s').max(60_000, 'Timeout must be between 50 ms and 60 s').default(1000),
+  healthCheckRise: z.number({ error: 'Rise must be a number' }).int('Rise must be a whole number').min(1, 'Rise must be between 1 and 100').max(100, 'Rise must be between 1 and 100').default(2),
+  healthCheckFall: z.number({ error: 'Fall must be a number' }).int('Fall must be a whole number').min(1, 'Fall must be between 1 and 100').max(100, 'Fall must be between 1 and 100').default(2),
+};
+
 const serviceShape = {
   haPairId: Id,
   name: z.string().trim().max(63, 'Name must be at most 63 characters').regex(/^[A-Za-z0-9 _.-]*$/, 'Name may contain only letters, digits, spaces, ".", "_" and "-"').default(''),
@@ -36,6 +52,7 @@ const serviceShape = {
   schedulerFlags: z.array(SchedulerFlag).max(4).default([]),
   persistenceTimeout: PersistenceTimeout.default(0),
   persistenceNetmask: PersistencePrefix.nullable().default(null),
+  ...healthCheckShape,
 };
 
 type ServiceCheck = {
@@ -47,6 +64,9 @@ type ServiceCheck = {
   schedulerFlags: SchedulerFlag[];
   persistenceTimeout: number;
   persistenceNetmask: number | null;
+  healthCheckKind?: HealthCheckKind;
+  healthCheckIntervalMs?: number;
+  healthCheckTimeoutMs?: number;
 };
 
 /** Cross-field rules of a virtual service. */
@@ -76,6 +96,13 @@ function checkService(service: ServiceCheck, ctx: z.RefinementCtx): void {
     if (service.persistenceNetmask > maxPrefix) {
       ctx.addIssue({ code: 'custom', path: ['persistenceNetmask'], message: `Persistence netmask must be a prefix length from 0 to ${maxPrefix}` });
     }
+  }
+  if (service.healthCheckKind === 'HTTP' && service.protocol === 'UDP') {
+    ctx.addIssue({ code: 'custom', path: ['healthCheckKind'], message: 'HTTP checks need a TCP service: use a TCP check or none for UDP' });
+  }
+  // A check that may run longer than its interval would overlap itself.
+  if (service.healthCheckKind !== undefined && service.healthCheckKind !== 'NONE' && (service.healthCheckTimeoutMs ?? 0) >= (service.healthCheckIntervalMs ?? Infinity)) {
+    ctx.addIssue({ code: 'custom', path: ['healthCheckTimeoutMs'], message: 'Timeout must be shorter than the check interval' });
   }
 }
 
