@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   const port = process.env.FULCRUM_E2E_PORT;
   if (!port) throw new Error('FULCRUM_E2E_PORT is not set: run through playwright.config.ts');
   const stateDir = await mkdtemp(path.join(tmpdir(), 'fulcrum-e2e-'));
+  // mkdtemp makes the directory 0700; the embedded Postgres runs as user "postgres" and must be able
+  // to reach its data inside it (otherwise start.ts moves the data elsewhere and it outlives the run).
+  await chmod(stateDir, 0o755);
   const args = ['start', '--', '--state-dir', stateDir, '--port', port, '--host', '127.0.0.1'];
   if (process.env.FULCRUM_E2E_REUSE_BUILD !== '1') args.push('--rebuild');
 
