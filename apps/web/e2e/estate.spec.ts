@@ -196,6 +196,27 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     await keepScreenshot(page, testInfo, 'audit-log');
   });
 
+  await test.step('a stale edit is refused, names who changed it, and the page catches up', async () => {
+    await page.getByRole('link', { name: CLUSTER }).click();
+    const row = service.locator('[data-endpoint="192.168.241.16:80"]');
+    await row.getByRole('button', { name: 'Edit real server 192.168.241.16:80' }).click();
+    const dialog = page.getByTestId('real-server-dialog');
+    await expect(dialog.getByLabel('Weight')).toHaveValue('1');
+    // Meanwhile the weight changes under the open form (the same API another operator's browser uses).
+    const detail = (await (await trpcQuery(page.request, 'cluster.get', { clusterId })).json()) as { result: { data: { json: ClusterGet } } };
+    const rs = detail.result.data.json.services[0]!.realServers.find((r) => r.address === '192.168.241.16')!;
+    expect((await trpcMutation(page.request, 'realServer.setWeight', { id: rs.id, version: rs.version, weight: 2 })).ok()).toBe(true);
+    await dialog.getByLabel('Weight').fill('5');
+    await dialog.getByRole('button', { name: 'Save real server' }).click();
+    const toast = page.getByTestId('toast-error');
+    await expect(toast).toContainText('was changed after you loaded it');
+    await expect(toast).toContainText(admin.username);
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden();
+    await expect(row.getByTestId('weight-value')).toHaveText(/^2/);
+    await toast.getByRole('button', { name: 'Dismiss notification' }).click();
+  });
+
   await test.step('create a viewer', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
@@ -209,6 +230,9 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     await expect(dialog).toBeHidden();
     await expect(page.locator(`[data-testid="user-row"][data-username="${VIEWER.username}"]`)).toContainText('Viewer');
     await keepScreenshot(page, testInfo, 'users');
+    await page.getByRole('link', { name: 'Clusters' }).click();
+    await expect(page.getByRole('link', { name: `Cluster ${CLUSTER}` })).toContainText(/Real servers\s*2/);
+    await keepScreenshot(page, testInfo, 'clusters');
   });
 
   await test.step('the viewer sees no edit controls and the API refuses their mutation', async () => {
@@ -223,6 +247,7 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     await expect(viewerPage.getByRole('button', { name: /^(New|Add|Edit|Delete|Issue token|Token)\b/ })).toHaveCount(0);
     await expect(viewerPage.getByRole('button', { name: /^Weight of/ })).toHaveCount(0);
     await expect(viewerService.locator('[data-endpoint="192.168.241.15:80"]').getByTestId('weight-value')).toHaveText('3');
+    await expect(viewerService.locator('[data-endpoint="192.168.241.16:80"]').getByTestId('weight-value')).toHaveText('2');
     await keepScreenshot(viewerPage, testInfo, 'cluster-as-viewer');
 
     const detail = (await (await trpcQuery(viewerPage.request, 'cluster.get', { clusterId })).json()) as { result: { data: { json: ClusterGet } } };
@@ -232,6 +257,23 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     expect((await trpcErrorData(refused)).code).toBe('FORBIDDEN');
     const after = (await (await trpcQuery(viewerPage.request, 'cluster.get', { clusterId })).json()) as { result: { data: { json: ClusterGet } } };
     expect(after.result.data.json.services[0]!.realServers.find((r) => r.id === rs.id)!.weight).toBe(3);
+    await context.close();
+  });
+
+  await test.step('an admin resets the viewer’s password: shown once, to be changed at login', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: `Reset password of ${VIEWER.username}` }).click();
+    const dialog = page.getByTestId('reset-password-dialog');
+    await dialog.getByRole('button', { name: 'Reset password' }).click();
+    const oneTime = (await dialog.getByTestId('one-time-password').textContent())?.trim() ?? '';
+    expect(oneTime.length).toBeGreaterThanOrEqual(12);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await expect(page.locator(`[data-testid="user-row"][data-username="${VIEWER.username}"]`)).toContainText('one-time password');
+
+    const context = await browser.newContext({ baseURL });
+    const viewerPage = await context.newPage();
+    await logIn(viewerPage, VIEWER.username, oneTime);
+    await expect(viewerPage.getByTestId('change-password-dialog').getByRole('heading', { name: 'Set your own password' })).toBeVisible();
     await context.close();
   });
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { Dialog, DialogActions } from '@/components/ui/dialog';
@@ -16,6 +16,7 @@ import type { ListedUser } from './user-form-dialog';
 export function ResetPasswordDialog({ user, onClose }: { user: ListedUser; onClose: () => void }) {
   const trpc = useTRPC();
   const toast = useToast();
+  const queryClient = useQueryClient();
   const reset = useMutation(trpc.user.resetPassword.mutationOptions());
   const [password, setPassword] = useState<string | null>(null);
   const [isCopied, setCopied] = useState(false);
@@ -24,6 +25,8 @@ export function ResetPasswordDialog({ user, onClose }: { user: ListedUser; onClo
     try {
       const result = await reset.mutateAsync({ id: user.id });
       setPassword(result.password);
+      // The list shows who must change a one-time password: it changed just now.
+      void queryClient.invalidateQueries(trpc.user.list.queryFilter());
     } catch (error) {
       toast.error(describeError(error).message);
     }

@@ -18,9 +18,17 @@ function redirectToLoginOnUnauthorized(error: unknown): void {
 }
 
 function makeQueryClient(): QueryClient {
-  return new QueryClient({
+  const queryClient: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError: redirectToLoginOnUnauthorized }),
-    mutationCache: new MutationCache({ onError: redirectToLoginOnUnauthorized }),
+    mutationCache: new MutationCache({
+      onError: (error) => {
+        redirectToLoginOnUnauthorized(error);
+        // An edit against a stale version (someone else changed or deleted the object): whatever
+        // the form or cell shows, the screen must now catch up with the committed state.
+        const code = describeError(error).code;
+        if (code === 'CONFLICT' || code === 'NOT_FOUND') void queryClient.invalidateQueries();
+      },
+    }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
@@ -34,6 +42,7 @@ function makeQueryClient(): QueryClient {
       },
     },
   });
+  return queryClient;
 }
 
 function makeTrpcClient() {
