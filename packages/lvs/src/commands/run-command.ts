@@ -56,6 +56,10 @@ export class CommandError extends Error {
 // edit racing would make read-back and diff meaningless), while different binaries may run side by side.
 const queues = new Map<string, Promise<unknown>>();
 
+// Commands run with a fixed, minimal environment. Typed through unknown because Next's type
+// declarations make NODE_ENV a required key of ProcessEnv when the web app type-checks this file.
+const COMMAND_ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } as unknown as NodeJS.ProcessEnv;
+
 /** Runs a command without a shell, one at a time per binary, with a timeout and a structured error. */
 export function runCommand(command: Command, options: RunOptions = {}): Promise<CommandResult> {
   const argv = [command.file, ...command.args];
@@ -84,7 +88,7 @@ function execOnce(command: Command, argv: string[], options: RunOptions): Promis
     const child = execFile(
       command.file,
       command.args,
-      { shell: false, encoding: 'utf8', maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } },
+      { shell: false, encoding: 'utf8', maxBuffer: options.maxBuffer ?? 64 * 1024 * 1024, env: COMMAND_ENV },
       (error, stdout, stderr) => {
         clearTimeout(timer);
         const durationMs = performance.now() - started;
