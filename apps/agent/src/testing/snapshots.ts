@@ -1,16 +1,17 @@
 import { PROTOCOL_VERSION, SnapshotFrame, WelcomeFrame } from '@fulcrum/protocol/frames';
+import type { Scheduler } from '@fulcrum/lvs/model/primitives';
 import type { z } from 'zod';
 
 // Snapshot and welcome builders for the agent's tests: parsed through the protocol schemas, so every
 // fixture is a frame the server could really send.
 
 /** A DR/TUN/NAT service on `vip`:80 with the given destinations (address → weight). */
-export function service(vip: string, destinations: Record<string, number>, options: { forwarding?: 'DR' | 'TUN' | 'NAT'; scheduler?: string; persistenceTimeout?: number } = {}) {
+export function service(vip: string, destinations: Record<string, number>, options: { forwarding?: 'DR' | 'TUN' | 'NAT'; scheduler?: Scheduler; persistenceTimeout?: number } = {}) {
   return {
     protocol: 'TCP' as const,
     address: vip,
     port: 80,
-    scheduler: options.scheduler ?? 'wrr',
+    scheduler: options.scheduler ?? ('wrr' as Scheduler),
     persistenceTimeout: options.persistenceTimeout ?? 0,
     destinations: Object.entries(destinations).map(([address, weight]) => ({ address, port: 80, forwarding: options.forwarding ?? 'DR', weight })),
   };
