@@ -57,7 +57,7 @@ export function AuditLog({ clusterId }: { clusterId: string }) {
       ) : items.length === 0 ? (
         <EmptyState title="No changes recorded yet">Changes to this cluster appear here as soon as they are committed.</EmptyState>
       ) : (
-        <Panel className="overflow-hidden">
+        <Panel className="overflow-x-auto">
           <table className="w-full text-left text-[13px]" aria-label="Audit entries">
             <thead className="border-b border-zinc-200 bg-zinc-50 text-[11px] tracking-wide text-zinc-500 uppercase">
               <tr>

@@ -63,7 +63,7 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
           Nodes are the hosts Fulcrum manages: directors (IPVS + keepalived) and real servers (VIP on lo or tunl0).
         </EmptyState>
       ) : (
-        <Panel className="overflow-hidden">
+        <Panel className="overflow-x-auto">
           <table className="w-full text-left text-[13px]" aria-label="Nodes">
             <thead className="border-b border-zinc-200 bg-zinc-50 text-[11px] tracking-wide text-zinc-500 uppercase">
               <tr>

@@ -25,7 +25,7 @@ export function RealServerTable({ service, nodes, canOperate }: { service: Clust
 
   return (
     <>
-      <table className="w-full text-left text-[13px]" aria-label={`Real servers of ${service.serviceKey}`}>
+      <table className="w-full min-w-[44rem] text-left text-[13px]" aria-label={`Real servers of ${service.serviceKey}`}>
         <thead className="border-b border-zinc-200 bg-zinc-50 text-[11px] tracking-wide text-zinc-500 uppercase">
           <tr>
             <th scope="col" className="px-4 py-1.5 font-medium">Real server</th>

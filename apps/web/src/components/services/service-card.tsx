@@ -60,7 +60,7 @@ export function ServiceCard({ service, clusterId, haPairs, nodes, canOperate }: 
           </div>
         ) : null}
       </div>
-      <div className="border-t border-zinc-200">
+      <div className="overflow-x-auto border-t border-zinc-200">
         {service.realServers.length === 0 ? (
           <p className="px-4 py-4 text-xs text-zinc-500">
             No real servers yet{canOperate ? ' — add one to start sending traffic.' : '.'}

@@ -64,7 +64,7 @@ export function UserAdmin() {
       ) : error ? (
         <EmptyState title={error.code === 'FORBIDDEN' ? 'Only admins manage users' : 'Could not load users'}>{error.message}</EmptyState>
       ) : (
-        <Panel className="overflow-hidden">
+        <Panel className="overflow-x-auto">
           <table className="w-full text-left text-[13px]" aria-label="Users">
             <thead className="border-b border-zinc-200 bg-zinc-50 text-[11px] tracking-wide text-zinc-500 uppercase">
               <tr>
