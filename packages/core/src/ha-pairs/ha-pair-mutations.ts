@@ -33,7 +33,7 @@ function withoutSecret<T extends PairRow>(pair: T) {
   return { ...rest, hasAuthSecret: authSecret !== null };
 }
 
-type PairFields = Omit<CreateHaPairInput, 'clusterId' | 'authSecret'>;
+type PairFields = Omit<CreateHaPairInput, 'clusterId' | 'authSecret' | 'natGatewayIp'> & { natGatewayIp?: string | null };
 
 /** Rules that need the database: directors of this cluster, names, VRIDs and VIPs not taken elsewhere. */
 async function checkPairAgainstCluster(tx: Tx, clusterId: string, pair: PairFields, selfId: string | null): Promise<void> {
@@ -79,7 +79,8 @@ function pairData(pair: PairFields) {
     primaryUnicastIp: pair.primaryUnicastIp,
     secondaryUnicastIp: pair.secondaryUnicastIp,
     vips: pair.vips.map(canonicalAddress),
-    natGatewayIp: pair.natGatewayIp === null ? null : canonicalAddress(pair.natGatewayIp),
+    // undefined (an update that does not mention it) keeps the stored gateway: Prisma skips undefined.
+    natGatewayIp: pair.natGatewayIp == null ? pair.natGatewayIp : canonicalAddress(pair.natGatewayIp),
   };
 }
 

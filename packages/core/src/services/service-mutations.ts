@@ -32,7 +32,9 @@ const SERVICE_SELECT = {
   version: true,
 } as const;
 
-type ServiceFields = Omit<CreateVirtualServiceInput, 'clusterId'>;
+type HealthCheckKey = 'healthCheckKind' | 'healthCheckHttpPath' | 'healthCheckHttpExpectStatus' | 'healthCheckIntervalMs' | 'healthCheckTimeoutMs' | 'healthCheckRise' | 'healthCheckFall';
+// Health check fields are optional on update (undefined keeps the stored value; Prisma skips undefined).
+type ServiceFields = Omit<CreateVirtualServiceInput, 'clusterId' | HealthCheckKey> & Partial<Pick<CreateVirtualServiceInput, HealthCheckKey>>;
 
 function toResult<T extends { fwmark: bigint | null }>(service: T) {
   return { ...service, fwmark: service.fwmark === null ? null : Number(service.fwmark) };

@@ -95,6 +95,7 @@ export type CreateHaPairInput = z.infer<typeof CreateHaPairInput>;
  * `authSecret` undefined keeps the stored one, null removes it, a string replaces it.
  */
 export const UpdateHaPairInput = z
-  .object({ ...pairShape, id: Id, version: Version, authSecret: VrrpAuthSecret.nullable().optional() })
+  // natGatewayIp absent keeps the stored one (an edit form that predates it cannot clear it).
+  .object({ ...pairShape, id: Id, version: Version, authSecret: VrrpAuthSecret.nullable().optional(), natGatewayIp: IpAddress.nullable().optional() })
   .superRefine(checkPair);
 export type UpdateHaPairInput = z.infer<typeof UpdateHaPairInput>;

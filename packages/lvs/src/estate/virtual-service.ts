@@ -29,16 +29,37 @@ export type SchedulerFlag = z.infer<typeof SchedulerFlag>;
 export const HealthCheckKind = z.enum(['NONE', 'TCP', 'HTTP'], { error: () => 'Health check must be NONE, TCP or HTTP' });
 export type HealthCheckKind = z.infer<typeof HealthCheckKind>;
 
-/** Health check settings of a service (defaults: no check; TCP/HTTP every 2 s, 1 s timeout, rise 2, fall 2). */
-export const healthCheckShape = {
-  healthCheckKind: HealthCheckKind.default('NONE'),
+const healthCheckFields = {
+  healthCheckKind: HealthCheckKind,
   /** HTTP only: the path requested (no spaces or control characters: it goes into a request line). */
-  healthCheckHttpPath: z.string().max(200, 'Path must be at most 200 characters').regex(/^\/[\x21-\x7e]*$/, 'Path must start with / and contain no spaces or control characters').default('/'),
-  healthCheckHttpExpectStatus: z.number({ error: 'Expected status must be a number' }).int('Expected status must be a whole number').min(100, 'Expected status must be between 100 and 599').max(599, 'Expected status must be between 100 and 599').default(200),
-  healthCheckIntervalMs: z.number({ error: 'Interval must be a number' }).int('Interval must be whole milliseconds').min(200, 'Interval must be between 200 ms and 1 hour').max(3_600_000, 'Interval must be between 200 ms and 1 hour').default(2000),
-  healthCheckTimeoutMs: z.number({ error: 'Timeout must be a number' }).int('Timeout must be whole milliseconds').min(50, 'Timeout must be between 50 ms and 60 s').max(60_000, 'Timeout must be between 50 ms and 60 s').default(1000),
-  healthCheckRise: z.number({ error: 'Rise must be a number' }).int('Rise must be a whole number').min(1, 'Rise must be between 1 and 100').max(100, 'Rise must be between 1 and 100').default(2),
-  healthCheckFall: z.number({ error: 'Fall must be a number' }).int('Fall must be a whole number').min(1, 'Fall must be between 1 and 100').max(100, 'Fall must be between 1 and 100').default(2),
+  healthCheckHttpPath: z.string().max(200, 'Path must be at most 200 characters').regex(/^\/[\x21-\x7e]*$/, 'Path must start with / and contain no spaces or control characters'),
+  healthCheckHttpExpectStatus: z.number({ error: 'Expected status must be a number' }).int('Expected status must be a whole number').min(100, 'Expected status must be between 100 and 599').max(599, 'Expected status must be between 100 and 599'),
+  healthCheckIntervalMs: z.number({ error: 'Interval must be a number' }).int('Interval must be whole milliseconds').min(200, 'Interval must be between 200 ms and 1 hour').max(3_600_000, 'Interval must be between 200 ms and 1 hour'),
+  healthCheckTimeoutMs: z.number({ error: 'Timeout must be a number' }).int('Timeout must be whole milliseconds').min(50, 'Timeout must be between 50 ms and 60 s').max(60_000, 'Timeout must be between 50 ms and 60 s'),
+  healthCheckRise: z.number({ error: 'Rise must be a number' }).int('Rise must be a whole number').min(1, 'Rise must be between 1 and 100').max(100, 'Rise must be between 1 and 100'),
+  healthCheckFall: z.number({ error: 'Fall must be a number' }).int('Fall must be a whole number').min(1, 'Fall must be between 1 and 100').max(100, 'Fall must be between 1 and 100'),
+};
+
+/** Health check settings of a new service (defaults: no check; TCP/HTTP every 2 s, 1 s timeout, rise 2, fall 2). */
+export const healthCheckShape = {
+  healthCheckKind: healthCheckFields.healthCheckKind.default('NONE'),
+  healthCheckHttpPath: healthCheckFields.healthCheckHttpPath.default('/'),
+  healthCheckHttpExpectStatus: healthCheckFields.healthCheckHttpExpectStatus.default(200),
+  healthCheckIntervalMs: healthCheckFields.healthCheckIntervalMs.default(2000),
+  healthCheckTimeoutMs: healthCheckFields.healthCheckTimeoutMs.default(1000),
+  healthCheckRise: healthCheckFields.healthCheckRise.default(2),
+  healthCheckFall: healthCheckFields.healthCheckFall.default(2),
+};
+
+// On update an absent field keeps the stored value, so an edit form that predates health checks cannot reset them.
+const healthCheckUpdateShape = {
+  healthCheckKind: healthCheckFields.healthCheckKind.optional(),
+  healthCheckHttpPath: healthCheckFields.healthCheckHttpPath.optional(),
+  healthCheckHttpExpectStatus: healthCheckFields.healthCheckHttpExpectStatus.optional(),
+  healthCheckIntervalMs: healthCheckFields.healthCheckIntervalMs.optional(),
+  healthCheckTimeoutMs: healthCheckFields.healthCheckTimeoutMs.optional(),
+  healthCheckRise: healthCheckFields.healthCheckRise.optional(),
+  healthCheckFall: healthCheckFields.healthCheckFall.optional(),
 };
 
 const serviceShape = {
@@ -115,7 +136,7 @@ export const CreateVirtualServiceInput = z.object({ ...serviceShape, clusterId: 
 export type CreateVirtualServiceInput = z.infer<typeof CreateVirtualServiceInput>;
 
 /** Input to replace a virtual service's fields at a known version. */
-export const UpdateVirtualServiceInput = z.object({ ...serviceShape, id: Id, version: Version }).superRefine(checkService);
+export const UpdateVirtualServiceInput = z.object({ ...serviceShape, ...healthCheckUpdateShape, id: Id, version: Version }).superRefine(checkService);
 export type UpdateVirtualServiceInput = z.infer<typeof UpdateVirtualServiceInput>;
 
 /** The identity of a service, unique per cluster: "TCP 192.168.241.11:80", "UDP [2001:db8::1]:53", "FWMARK 7". */

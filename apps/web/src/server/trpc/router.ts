@@ -1,11 +1,14 @@
 import { router } from './init';
+import { agentRouter } from './routers/agent-router';
 import { auditRouter } from './routers/audit-router';
 import { authRouter } from './routers/auth-router';
 import { clusterRouter } from './routers/cluster-router';
+import { eventsRouter } from './routers/events-router';
 import { haPairRouter } from './routers/ha-pair-router';
 import { nodeRouter } from './routers/node-router';
 import { realServerRouter } from './routers/real-server-router';
 import { serviceRouter } from './routers/service-router';
+import { statsRouter } from './routers/stats-router';
 import { userRouter } from './routers/user-router';
 
 export const appRouter = router({
@@ -17,6 +20,9 @@ export const appRouter = router({
   realServer: realServerRouter,
   audit: auditRouter,
   user: userRouter,
+  agent: agentRouter,
+  stats: statsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;
