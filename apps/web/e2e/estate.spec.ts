@@ -277,6 +277,25 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     await context.close();
   });
 
+  await test.step('the user menu works from the keyboard and logs out', async () => {
+    const menuButton = page.getByTestId('user-menu-button');
+    await expect(menuButton).toHaveAccessibleName(`Account: ${admin.username} (Admin)`);
+    await menuButton.focus();
+    await page.keyboard.press('Enter');
+    const menu = page.getByRole('menu', { name: 'Account' });
+    await expect(menu.getByRole('menuitem', { name: 'Change password' })).toBeFocused();
+    await page.keyboard.press('Escape');
+    await expect(menu).toBeHidden();
+    await expect(menuButton).toBeFocused();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    await expect(menu.getByRole('menuitem', { name: 'Log out' })).toBeFocused();
+    await page.keyboard.press('Enter');
+    await expect(page).toHaveURL(/\/login$/);
+    const afterLogout = await page.request.get('/api/trpc/cluster.list');
+    expect(afterLogout.status()).toBe(401);
+  });
+
   await test.step('without a session the API answers 401 and pages send you to the login', async () => {
     const anonymous = await playwright.request.newContext({ baseURL });
     const response = await anonymous.get('/api/trpc/cluster.list');
