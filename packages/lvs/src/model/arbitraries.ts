@@ -34,7 +34,7 @@ export const serviceSpecArbitrary: fc.Arbitrary<ServiceSpec> = fc
       const family = r.v6 ? 'ipv6' : 'ipv4';
       const max = r.v6 ? 128 : 32;
       const persistencePrefix = r.persistenceTimeout === 0 || r.prefixRoll % 3 === 0 ? null : Math.max(1, r.prefixRoll % (max + 1));
-      const attrs = { scheduler: r.scheduler, schedulerFlags, persistenceTimeout: r.persistenceTimeout, persistencePrefix, onePacket: r.onePacket };
+      const attrs = { scheduler: r.scheduler, schedulerFlags, persistenceTimeout: r.persistenceTimeout, persistencePrefix, onePacket: r.onePacket && r.kind !== 'TCP' };
       if (r.kind === 'FWMARK') return { protocol: 'FWMARK', fwmark: r.fwmark, family, ...attrs };
       const pool = r.v6 ? V6_VIPS : V4_VIPS;
       return { protocol: r.kind, address: pool[r.vip % pool.length] ?? '192.0.2.1', port: r.port, ...attrs };
@@ -55,7 +55,7 @@ export function destinationArbitrary(service: ServiceSpec): fc.Arbitrary<Destina
     })
     .map((d) => {
       const port = service.protocol === 'FWMARK' ? (d.forwarding === 'NAT' ? d.natPort : 0) : d.forwarding === 'NAT' ? d.natPort : service.port;
-      return { address: d.address, port, forwarding: d.forwarding, weight: d.weight, upperThreshold: d.upperThreshold, lowerThreshold: d.lowerThreshold };
+      return { address: d.address, port, forwarding: d.forwarding, weight: d.weight, upperThreshold: d.upperThreshold, lowerThreshold: Math.min(d.lowerThreshold, d.upperThreshold) };
     });
 }
 

@@ -39,15 +39,28 @@ export const DestinationPort = z
   .min(0, 'Port must be between 0 and 65535')
   .max(65535, 'Port must be between 0 and 65535');
 
-/** A real server inside a virtual service (ipvsadm -a/-e). Thresholds 0 mean "no limit". */
-export const Destination = z.object({
-  address: CanonicalAddress,
-  port: DestinationPort,
-  forwarding: ForwardingMethod,
-  weight: Weight,
-  upperThreshold: ConnectionThreshold.default(0),
-  lowerThreshold: ConnectionThreshold.default(0),
-});
+/**
+ * A real server inside a virtual service (ipvsadm -a/-e). Thresholds 0 mean "no limit". The kernel refuses
+ * (ERANGE, "Numerical result out of range") a lower threshold above the upper one — even when the upper is 0,
+ * so -y needs an -x at least as large (verified in the lab).
+ */
+export const Destination = z
+  .object({
+    address: CanonicalAddress,
+    port: DestinationPort,
+    forwarding: ForwardingMethod,
+    weight: Weight,
+    upperThreshold: ConnectionThreshold.default(0),
+    lowerThreshold: ConnectionThreshold.default(0),
+  })
+  .superRefine((d, ctx) => {
+    if (d.lowerThreshold > d.upperThreshold)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lowerThreshold'],
+        message: d.upperThreshold === 0 ? 'A lower threshold needs an upper threshold at least as large' : 'Lower threshold must not exceed the upper threshold',
+      });
+  });
 export type Destination = z.infer<typeof Destination>;
 
 const serviceAttributes = {
@@ -155,10 +168,14 @@ export function serviceSpecOf(s: VirtualService | ServiceSpec): ServiceSpec {
 }
 
 function checkServiceAttributes(
-  s: { scheduler: string; schedulerFlags: string[]; persistenceTimeout: number; persistencePrefix: number | null } & ServiceIdentity,
+  s: { scheduler: string; schedulerFlags: string[]; persistenceTimeout: number; persistencePrefix: number | null; onePacket: boolean } & ServiceIdentity,
   ctx: z.RefinementCtx,
 ): void {
   const family = serviceFamily(s);
+  // ipvsadm exits 2 "One-Packet Scheduling is only for UDP virtual services" (fwmark services it accepts);
+  // inside an -R batch that aborts every later line (verified in the lab)
+  if (s.onePacket && s.protocol === 'TCP')
+    ctx.addIssue({ code: 'custom', path: ['onePacket'], message: 'One-packet scheduling is only for UDP and firewall-mark services' });
   const flags = s.schedulerFlags;
   if (new Set(flags).size !== flags.length) ctx.addIssue({ code: 'custom', path: ['schedulerFlags'], message: 'Scheduler flags must not repeat' });
   for (const f of flags) {

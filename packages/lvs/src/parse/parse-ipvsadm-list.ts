@@ -143,7 +143,7 @@ function parseListedServiceHead(r: LineReader, tokens: string[], counters: ((r: 
   let identity: ServiceIdentity;
   let i: number;
   if (tokens[0] === 'FWM') {
-    const fwmark = r.int(tokens[1], 'firewall mark', 1, 4294967295);
+    const fwmark = r.fwmark(tokens[1]);
     const ipv6 = tokens[2] === 'IPv6';
     identity = { protocol: 'FWMARK', fwmark, family: ipv6 ? 'ipv6' : 'ipv4' };
     i = ipv6 ? 3 : 2;

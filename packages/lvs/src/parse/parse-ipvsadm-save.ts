@@ -54,7 +54,7 @@ function parseSelector(r: LineReader, tokens: string[], i: number): [Selector, n
     return [{ protocol: flag === '-t' || flag === '--tcp-service' ? 'TCP' : 'UDP', address, port }, i + 2];
   }
   if (flag === '-f' || flag === '--fwmark-service') {
-    const fwmark = r.int(tokens[i + 1], 'firewall mark', 1, 4294967295);
+    const fwmark = r.fwmark(tokens[i + 1]);
     const ipv6 = tokens[i + 2] === '-6' || tokens[i + 2] === '--ipv6';
     return [{ protocol: 'FWMARK', fwmark, family: ipv6 ? 'ipv6' : 'ipv4' }, ipv6 ? i + 3 : i + 2];
   }

@@ -18,6 +18,7 @@ export interface ProcService {
   identity: ServiceIdentity;
   key: string;
   scheduler: Scheduler;
+  /** True when the line says "ops". The kernel prints it for IPv4 and fwmark services only: IPv6 address services read false. */
   onePacket: boolean;
   /**
    * Persistence as the kernel stores it: the timeout in jiffies (seconds × CONFIG_HZ, which userspace
@@ -50,6 +51,10 @@ function procAddressPort(r: LineReader, token: string | undefined): { address: s
  *   FWM  00000001 rr
  *   UDP  [2001:0db8:0000:0000:0000:0000:0000:0001]:0035 rr
  * Kernels before 5.x print "wrr ops " and later "wrr ops": both tokenize the same.
+ * Verified against the lab's 6.1 kernel: services come in hash order and destinations newest first; the IPv6
+ * branch of the kernel's printer omits "ops"; and the file is not a snapshot: it is produced a page per read(),
+ * re-positioned by index, so a read racing with adds/deletes can skip or repeat a service (seen while an
+ * `ipvsadm -R` batch ran: 1 of ≈25,000 reads missed a service that never left). Diff from ipvsadm -S only.
  */
 export function parseProcIpVs(text: string): ProcService[] {
   const lines = numberLines(text);

@@ -31,6 +31,18 @@ export class LineReader {
     if (n < min || n > max) this.fail(`${what} ${n} out of range ${min}–${max}`);
     return n;
   }
+  /**
+   * A firewall mark, 1–2^32-1. ipvsadm 1.31 prints marks with %d, so marks above 2^31-1 come out negative
+   * (4294967295 is saved as "-f -1" and listed as "FWM  -1"; seen in the lab): read them back as unsigned.
+   */
+  fwmark(token: string | undefined): number {
+    if (token !== undefined && /^-\d{1,10}$/.test(token)) {
+      const n = Number(token);
+      if (n < -2147483648) this.fail(`firewall mark ${n} out of range`);
+      return n + 4294967296;
+    }
+    return this.int(token, 'firewall mark', 1, 4294967295);
+  }
   /** A hexadecimal integer of exactly `digits` digits (kernel %0NX), or any length when digits is 0. */
   hex(token: string | undefined, what: string, digits = 0): number {
     const re = digits > 0 ? new RegExp(`^[0-9A-Fa-f]{${digits}}$`) : /^[0-9A-Fa-f]{1,16}$/;
