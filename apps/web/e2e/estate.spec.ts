@@ -3,18 +3,21 @@ import { keepScreenshot, logIn, printedAdmin, trpcErrorData, trpcMutation, trpcQ
 
 // The issue's scenario end to end against the running product: the printed admin builds the seed's
 // estate in a new cluster through the UI, edits a weight inline, reads the audit log, is stopped by
-// validation, and creates a viewer who can look but not touch — in the UI and at the API.
+// validation and by a stale version, and creates an operator (weights and services only) and a
+// viewer who can look but not touch — in the UI and at the API. One test with steps: each step
+// builds on the state the previous one committed, as an operator's session would.
 
 const CLUSTER = 'e2e-edge';
 const VIP = '192.168.241.11';
 const SERVICE_KEY = `TCP ${VIP}:80`;
 const VIEWER = { username: 'vera', password: 'viewer-pass-2026' };
+const OPERATOR = { username: 'otto', password: 'operator-pass-2026' };
 
 type ClusterGet = {
   services: Array<{ id: string; serviceKey: string; realServers: Array<{ id: string; address: string; weight: number; version: number }> }>;
 };
 
-test('an admin builds an HA estate, a viewer can only look', async ({ page, browser, playwright, baseURL }, testInfo) => {
+test('an admin builds an HA estate, an operator tunes weights, a viewer can only look', async ({ page, browser, playwright, baseURL }, testInfo) => {
   const admin = printedAdmin();
   const adminPassword = `e2e-admin-${Date.now()}`;
   let clusterId = '';
@@ -217,18 +220,23 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     await toast.getByRole('button', { name: 'Dismiss notification' }).click();
   });
 
-  await test.step('create a viewer', async () => {
+  await test.step('create a viewer and an operator', async () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await expect(page.getByRole('heading', { name: 'Users', level: 1 })).toBeVisible();
-    await page.getByRole('button', { name: 'New user' }).click();
-    const dialog = page.getByTestId('user-dialog');
-    await dialog.getByLabel('Username').fill(VIEWER.username);
-    await dialog.getByLabel('Display name').fill('Vera Viewer');
-    await dialog.getByLabel('Role').selectOption('VIEWER');
-    await dialog.getByLabel('First password').fill(VIEWER.password);
-    await dialog.getByRole('button', { name: 'Create user' }).click();
-    await expect(dialog).toBeHidden();
-    await expect(page.locator(`[data-testid="user-row"][data-username="${VIEWER.username}"]`)).toContainText('Viewer');
+    for (const [user, displayName, role] of [
+      [VIEWER, 'Vera Viewer', 'VIEWER'],
+      [OPERATOR, 'Otto Operator', 'OPERATOR'],
+    ] as const) {
+      await page.getByRole('button', { name: 'New user' }).click();
+      const dialog = page.getByTestId('user-dialog');
+      await dialog.getByLabel('Username').fill(user.username);
+      await dialog.getByLabel('Display name').fill(displayName);
+      await dialog.getByLabel('Role').selectOption(role);
+      await dialog.getByLabel('First password').fill(user.password);
+      await dialog.getByRole('button', { name: 'Create user' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(page.locator(`[data-testid="user-row"][data-username="${user.username}"]`)).toContainText(role === 'VIEWER' ? 'Viewer' : 'Operator');
+    }
     await keepScreenshot(page, testInfo, 'users');
     await page.getByRole('link', { name: 'Clusters' }).click();
     await expect(page.getByRole('link', { name: `Cluster ${CLUSTER}` })).toContainText(/Real servers\s*2/);
@@ -257,6 +265,29 @@ test('an admin builds an HA estate, a viewer can only look', async ({ page, brow
     expect((await trpcErrorData(refused)).code).toBe('FORBIDDEN');
     const after = (await (await trpcQuery(viewerPage.request, 'cluster.get', { clusterId })).json()) as { result: { data: { json: ClusterGet } } };
     expect(after.result.data.json.services[0]!.realServers.find((r) => r.id === rs.id)!.weight).toBe(3);
+    await context.close();
+  });
+
+  await test.step('an operator edits services and weights, but not pairs, nodes or the cluster', async () => {
+    const context = await browser.newContext({ baseURL });
+    const operatorPage = await context.newPage();
+    await logIn(operatorPage, OPERATOR.username, OPERATOR.password);
+    await expect(operatorPage.getByRole('button', { name: 'New cluster' })).toHaveCount(0);
+    await operatorPage.getByRole('link', { name: `Cluster ${CLUSTER}` }).click();
+    await expect(operatorPage.getByRole('button', { name: 'New virtual service' })).toBeVisible();
+    await expect(operatorPage.getByRole('button', { name: `Add real server to ${SERVICE_KEY}` })).toBeVisible();
+    for (const name of ['New HA pair', 'Add node', 'Edit HA pair edge-pair', 'Edit node lb-a', `Edit cluster ${CLUSTER}`]) {
+      await expect(operatorPage.getByRole('button', { name })).toHaveCount(0);
+    }
+    const operatorService = operatorPage.getByRole('region', { name: `Virtual service ${SERVICE_KEY}` });
+    await operatorService.getByRole('button', { name: /^Weight of 192\.168\.241\.16:80: 2\./ }).click();
+    const box = operatorService.getByRole('textbox', { name: 'Weight of 192.168.241.16:80' });
+    await box.fill('70000');
+    await box.press('Enter');
+    await expect(operatorService.getByRole('alert')).toContainText('between 0 and 65535');
+    await box.fill('4');
+    await box.press('Enter');
+    await expect(operatorService.getByRole('button', { name: 'Weight of 192.168.241.16:80: 4. Edit' })).toBeVisible();
     await context.close();
   });
 
