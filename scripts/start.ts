@@ -15,6 +15,9 @@ import { startEmbeddedPostgres, type RunningPostgres } from '@fulcrum/db/embedde
 import { applyMigrations } from '@fulcrum/db/migrate';
 import { seedDemoCluster } from '@fulcrum/db/seed';
 import { ensureFirstAdmin } from '@fulcrum/core/users/user-mutations';
+import { readStatsSettings } from '@fulcrum/core/stats/stats-settings';
+import { AGENT_WS_PATH } from '@fulcrum/protocol/frames';
+import { readAgentSettings } from '../apps/web/src/server/agent-gateway/agent-settings';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const webDir = path.join(repoRoot, 'apps/web');
@@ -37,7 +40,9 @@ const usage = `Usage: npm start -- [options]
   --rebuild           build the web app even if a build exists
   --no-seed           do not create the demo cluster on first start
 Environment: DATABASE_URL (use that Postgres instead of the embedded one), FULCRUM_ADMIN_USERNAME,
-FULCRUM_ADMIN_PASSWORD (first start only), FULCRUM_SEED_DEMO=false.`;
+FULCRUM_ADMIN_PASSWORD (first start only), FULCRUM_SEED_DEMO=false,
+FULCRUM_AGENT_HEARTBEAT_MS (5000), FULCRUM_AGENT_STATS_MS (1000), FULCRUM_AGENT_RECONCILE_MS (30000),
+FULCRUM_AGENT_KERNEL_TABLE_MS (10000): timings sent to agents; FULCRUM_STATS_RETENTION_HOURS (48).`;
 
 function parseOptions() {
   let parsed;
@@ -62,6 +67,14 @@ function parseOptions() {
   }
   const env = Env.safeParse(process.env);
   if (!env.success) fail(env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n'));
+  let agentSettings;
+  let statsSettings;
+  try {
+    agentSettings = readAgentSettings(process.env);
+    statsSettings = readStatsSettings(process.env);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const port = z.coerce.number().int().min(0).max(65535).safeParse(parsed.values.port ?? env.data.PORT ?? 3000);
   if (!port.success) fail(`--port must be a number from 1 to 65535\n\n${usage}`);
   return {
@@ -74,6 +87,8 @@ function parseOptions() {
     databaseUrl: env.data.DATABASE_URL,
     adminUsername: env.data.FULCRUM_ADMIN_USERNAME,
     adminPassword: env.data.FULCRUM_ADMIN_PASSWORD,
+    agentSettings,
+    statsSettings,
   };
 }
 
@@ -172,9 +187,24 @@ async function main(): Promise<void> {
 
   // Imported late: loading Next costs a second and is pointless when the steps above fail.
   const { startWebServer } = await import('../apps/web/server');
-  const web = await startWebServer({ port: options.port, host: options.host, dev: options.dev });
+  const { createAgentGateway } = await import('../apps/web/src/server/agent-gateway/agent-gateway');
+  const { createStatsRecorder } = await import('@fulcrum/core/stats/stats-recorder');
+  const { getPrisma } = await import('@fulcrum/db/client');
+  // The shared client on globalThis: the gateway and Next's route bundles use one pool.
+  const stats = createStatsRecorder({ db: getPrisma(), settings: options.statsSettings });
+  const gateway = createAgentGateway({ db: getPrisma(), settings: options.agentSettings, stats });
+  let web;
+  try {
+    web = await startWebServer({ port: options.port, host: options.host, dev: options.dev, upgradeRoutes: [{ path: AGENT_WS_PATH, handle: gateway.handleUpgrade }] });
+  } catch (error) {
+    await gateway.close();
+    await stats.stop();
+    await stopDatabase();
+    fail(`the web server did not start: ${(error as Error).message}`);
+  }
 
   log(`Fulcrum is running at ${web.url}`);
+  log(`agents connect to ${web.url.replace(/^http/, 'ws')}${AGENT_WS_PATH} (heartbeat ${options.agentSettings.heartbeatIntervalMs} ms, stats every ${options.agentSettings.statsIntervalMs} ms, history kept ${options.statsSettings.retentionHours} h)`);
   if (admin) {
     log(`Admin login: ${admin.username} / ${admin.password}`);
     log(options.adminPassword ? 'that password came from FULCRUM_ADMIN_PASSWORD' : 'this password is shown only once: log in and change it (user menu → Change password)');
@@ -186,6 +216,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping…`);
+    // Agents first (1001, they keep their state and reconnect later), then the history's last minute, then HTTP.
+    await gateway.close();
+    await stats.stop();
     await web.close();
     const { disconnectPrisma } = await import('@fulcrum/db/client');
     await disconnectPrisma();
