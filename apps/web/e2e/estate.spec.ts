@@ -59,8 +59,8 @@ test('an admin builds an HA estate, an operator tunes weights, a viewer can only
 
   await test.step('add the two directors', async () => {
     for (const [name, address] of [
-      ['lb-a', '10.0.0.11'],
-      ['lb-b', '10.0.0.12'],
+      ['lb-a', '198.18.0.11'],
+      ['lb-b', '198.18.0.12'],
     ] as const) {
       await page.getByRole('button', { name: 'Add node' }).click();
       const dialog = page.getByTestId('node-dialog');
@@ -79,8 +79,8 @@ test('an admin builds an HA estate, an operator tunes weights, a viewer can only
     await dialog.getByLabel('Name').fill('edge-pair');
     await dialog.getByLabel('Interface').fill('eth0');
     await dialog.getByLabel('VRID').fill('51');
-    await dialog.getByLabel('Primary director').selectOption({ label: 'lb-a (10.0.0.11)' });
-    await dialog.getByLabel('Secondary director').selectOption({ label: 'lb-b (10.0.0.12)' });
+    await dialog.getByLabel('Primary director').selectOption({ label: 'lb-a (198.18.0.11)' });
+    await dialog.getByLabel('Secondary director').selectOption({ label: 'lb-b (198.18.0.12)' });
     await dialog.getByLabel('VIPs').fill(VIP);
     await dialog.getByRole('button', { name: 'Create HA pair' }).click();
     await expect(dialog).toBeHidden();

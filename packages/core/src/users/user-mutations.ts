@@ -1,33 +1,10 @@
-import { z } from 'zod';
-import { assertRole, ROLES, type Actor } from '../auth/actor';
+import { Username, NewPassword, type ChangePasswordInput, type CreateUserInput, type UpdateUserInput } from '@fulcrum/lvs/estate/user';
+import { assertRole, type Actor } from '../auth/actor';
 import { generatePassword, hashPassword, verifyPassword } from '../auth/passwords';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db } from '../db';
 import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
-
-/** A login name: lower-case letters, digits, dot, dash, underscore. */
-export const Username = z
-  .string({ error: 'Username is required' })
-  .trim()
-  .min(2, 'Username must be at least 2 characters')
-  .max(32, 'Username must be at most 32 characters')
-  .regex(/^[a-z][a-z0-9._-]*$/, 'Username may contain lower-case letters, digits, ".", "_" and "-", starting with a letter');
-
-/** A new password: long enough to matter, short enough to hash cheaply. */
-export const NewPassword = z.string().min(12, 'Password must be at least 12 characters').max(200, 'Password must be at most 200 characters');
-
-/** Role names as the API takes them. */
-export const RoleInput = z.enum(ROLES, { error: () => 'Role must be VIEWER, OPERATOR or ADMIN' });
-
-const DisplayName = z.string().trim().max(80, 'Display name must be at most 80 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'Display name must not contain control characters').default('');
-
-/** Input to create a user. */
-export const CreateUserInput = z.object({ username: Username, displayName: DisplayName, role: RoleInput, password: NewPassword });
-/** Input to change a user's role, name or disabled flag. */
-export const UpdateUserInput = z.object({ id: z.uuid(), version: z.number().int().min(1), displayName: DisplayName, role: RoleInput, disabled: z.boolean() });
-/** Input to change one's own password. */
-export const ChangePasswordInput = z.object({ currentPassword: z.string().min(1, 'Enter your current password').max(200), newPassword: NewPassword });
 
 const USER_SELECT = { id: true, username: true, displayName: true, role: true, disabled: true, mustChangePassword: true, version: true, createdAt: true } as const;
 
@@ -38,7 +15,7 @@ export async function listUsers(options: { db: Db; actor: Actor }) {
 }
 
 /** Creates a local user (admin). */
-export async function createUser(options: { db: Db; actor: Actor; input: z.infer<typeof CreateUserInput> }) {
+export async function createUser(options: { db: Db; actor: Actor; input: CreateUserInput }) {
   assertRole(options.actor, 'ADMIN');
   const { db, actor, input } = options;
   const passwordHash = await hashPassword(input.password);
@@ -54,7 +31,7 @@ export async function createUser(options: { db: Db; actor: Actor; input: z.infer
 }
 
 /** Changes a user's role, display name or disabled flag (admin); never leaves the system without an admin. */
-export async function updateUser(options: { db: Db; actor: Actor; input: z.infer<typeof UpdateUserInput> }) {
+export async function updateUser(options: { db: Db; actor: Actor; input: UpdateUserInput }) {
   assertRole(options.actor, 'ADMIN');
   const { db, actor, input } = options;
   return commitChange(db, { actor, clusterId: null }, async (tx) => {
@@ -90,7 +67,7 @@ export async function resetUserPassword(options: { db: Db; actor: Actor; input: 
 }
 
 /** Changes one's own password after checking the current one. */
-export async function changeOwnPassword(options: { db: Db; actor: Actor; input: z.infer<typeof ChangePasswordInput> }) {
+export async function changeOwnPassword(options: { db: Db; actor: Actor; input: ChangePasswordInput }) {
   const { db, actor, input } = options;
   if (!actor.userId) throw new AppError('UNAUTHORIZED', 'Log in first');
   const user = await db.user.findUnique({ where: { id: actor.userId }, select: { passwordHash: true } });

@@ -8,7 +8,7 @@ import { FormErrors, SelectField, TextField } from '@/components/ui/field';
 import { useFormMutation } from '@/lib/forms/use-form-mutation';
 import { useTRPC } from '@/lib/trpc/client';
 import type { RouterOutputs } from '@/lib/trpc/types';
-import { CreateUserForm, UpdateUserForm, USER_ROLES } from './user-schemas';
+import { CreateUserInput as CreateUserForm, UpdateUserInput as UpdateUserForm, USER_ROLES } from '@fulcrum/lvs/estate/user';
 
 export type ListedUser = RouterOutputs['user']['list'][number];
 

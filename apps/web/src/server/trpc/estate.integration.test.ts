@@ -259,6 +259,20 @@ describe('roles and authentication', () => {
   });
 });
 
+describe('one-time passwords', () => {
+  it('allow nothing but replacing the password', async () => {
+    const db = database.prisma;
+    const temp = await createTestUser(db, 'tina', 'ADMIN');
+    await db.user.update({ where: { id: temp.id }, data: { mustChangePassword: true } });
+    const { caller } = await callerFor(db, temp.token);
+    await expectTrpcError(caller.cluster.list(), 'FORBIDDEN', /Change your one-time password first/);
+    await expectTrpcError(caller.cluster.create({ name: 'by-temp', description: '' }), 'FORBIDDEN');
+    await caller.auth.changePassword({ currentPassword: 'correct horse battery', newPassword: 'a much better passphrase' });
+    const after = await callerFor(db, temp.token);
+    expect(Array.isArray(await after.caller.cluster.list())).toBe(true);
+  });
+});
+
 describe('bad input over HTTP', () => {
   const corpus = ['$(touch /tmp/x)', '`id`', '; rm -rf /', 'a\nb', 'nul\u0000byte', 'x'.repeat(10_000), '../../etc/passwd', '-A'];
   it.each(corpus.map((name) => [JSON.stringify(name).slice(0, 24), name]))('rejects %s as a cluster name with a field error and changes nothing', async (_label, name) => {

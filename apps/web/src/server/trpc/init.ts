@@ -89,9 +89,13 @@ export const createCallerFactory = t.createCallerFactory;
 /** Open to everyone: only login and "who am I". */
 export const publicProcedure = t.procedure.use(mapDomainErrors).use(sameOriginMutations);
 
-function withRole(role: Role) {
+function withRole(role: Role, options: { allowTemporaryPassword?: boolean } = {}) {
   return publicProcedure.use(({ ctx, next }) => {
     if (!ctx.user || !ctx.actor) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Log in first' });
+    // A one-time password (first admin, reset) is known to whoever printed or read it: it may only be replaced.
+    if (ctx.user.mustChangePassword && !options.allowTemporaryPassword) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'Change your one-time password first (user menu → Change password)' });
+    }
     if (!hasRole(ctx.user.role, role)) {
       throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${role.toLowerCase()} role; you are ${ctx.user.role.toLowerCase()}` });
     }
@@ -101,6 +105,8 @@ function withRole(role: Role) {
 
 /** Any signed-in user: reads. */
 export const viewerProcedure = withRole('VIEWER');
+/** Any signed-in user, even one still holding a one-time password: only for replacing it. */
+export const passwordChangeProcedure = withRole('VIEWER', { allowTemporaryPassword: true });
 /** Operators and admins: services, real servers, weights. */
 export const operatorProcedure = withRole('OPERATOR');
 /** Admins only: clusters, nodes, HA pairs, users, tokens. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { logIn } from '@fulcrum/core/auth/log-in';
 import { deleteSession, SESSION_COOKIE, SESSION_MAX_MS } from '@fulcrum/core/auth/sessions';
-import { ChangePasswordInput, changeOwnPassword } from '@fulcrum/core/users/user-mutations';
-import { publicProcedure, router, viewerProcedure } from '../init';
+import { ChangePasswordInput } from '@fulcrum/lvs/estate/user';
+import { changeOwnPassword } from '@fulcrum/core/users/user-mutations';
+import { passwordChangeProcedure, publicProcedure, router } from '../init';
 
 // Secure cookies need HTTPS; behind plain HTTP on a lab box the browser would drop them.
 function isSecureRequest(req: Request): boolean {
@@ -32,7 +33,7 @@ export const authRouter = router({
     ctx.resHeaders.append('Set-Cookie', sessionCookie(ctx.req, '', 0));
     return { ok: true };
   }),
-  changePassword: viewerProcedure.input(ChangePasswordInput).mutation(async ({ ctx, input }) => {
+  changePassword: passwordChangeProcedure.input(ChangePasswordInput).mutation(async ({ ctx, input }) => {
     await changeOwnPassword({ db: ctx.db, actor: ctx.actor, input });
     return { ok: true };
   }),

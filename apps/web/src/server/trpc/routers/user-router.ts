@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Id } from '@fulcrum/lvs/estate/common';
-import { CreateUserInput, createUser, listUsers, resetUserPassword, UpdateUserInput, updateUser } from '@fulcrum/core/users/user-mutations';
+import { CreateUserInput, UpdateUserInput } from '@fulcrum/lvs/estate/user';
+import { createUser, listUsers, resetUserPassword, updateUser } from '@fulcrum/core/users/user-mutations';
 import { adminProcedure, router } from '../init';
 
 export const userRouter = router({
