@@ -49,8 +49,10 @@ export function createFakeHost(): FakeHost {
     keepalivedState: { config: null, processes: [], signals: [], fifoLines: null, adoptable: null, nextPid: 1000 },
     writeFifo: (line) => host.keepalivedState.fifoLines?.(line),
     ipvs: {
-      async readTable() {
-        return normalizeTable(structuredClone(kernel.table));
+      async readTable(options = {}) {
+        const table = normalizeTable(structuredClone(kernel.table));
+        if (options.thresholds !== false) return table;
+        return { services: table.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 })) })) };
       },
       async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {
         const failures = new Map<number, HostFailure>();

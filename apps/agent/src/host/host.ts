@@ -25,8 +25,11 @@ export interface IpvsApplyResult {
 
 /** The kernel's IPVS table: read, change, sample. */
 export interface IpvsHost {
-  /** Services and destinations as the kernel holds them (ipvsadm -Sn merged with -Ln --thresholds). */
-  readTable(): Promise<IpvsTable>;
+  /**
+   * Services and destinations as the kernel holds them: ipvsadm -Sn, merged with -Ln --thresholds
+   * unless `thresholds: false` (then every -x/-y reads as 0: one process less).
+   */
+  readTable(options?: { thresholds?: boolean }): Promise<IpvsTable>;
   /** Runs the operations: single ipvsadm calls up to batchThreshold, else one ipvsadm -R on stdin. */
   apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult>;
   /** argv of the single ipvsadm call that carries out one operation (for error reports). */

@@ -15,9 +15,10 @@ export class LinuxIpvsHost implements IpvsHost {
     this.ipvsadm = new Ipvsadm(ipvsadmPath);
   }
 
-  async readTable(): Promise<IpvsTable> {
+  async readTable(options: { thresholds?: boolean } = {}): Promise<IpvsTable> {
     // -S does not save -x/-y: the thresholds listing fills them in (lvs README)
     const saved = await runHostCommand(this.ipvsadm.save());
+    if (options.thresholds === false) return parseIpvsadmSave(saved.stdout);
     const thresholds = await runHostCommand(this.ipvsadm.list({ thresholds: true }));
     return mergeThresholds(parseIpvsadmSave(saved.stdout), parseIpvsadmList(thresholds.stdout));
   }

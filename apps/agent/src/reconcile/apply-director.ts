@@ -85,12 +85,15 @@ export async function applyDirectorSnapshot(ctx: DirectorApplyContext, snapshot:
   merge(await reconcileAddresses(ctx.host.addresses, snapshot.addresses, ctx.state, revertDrift));
 
   try {
-    const actual = await ctx.host.ipvs.readTable();
+    // thresholds cost a second ipvsadm per read: read them when the snapshot or the baseline uses any
+    // (a threshold set by hand elsewhere still shows up in the periodic drift check, which reads them)
+    const thresholds = usesThresholds(snapshot.ipvs) || (ctx.state.appliedIpvs !== null && usesThresholds(ctx.state.appliedIpvs));
+    const actual = await ctx.host.ipvs.readTable({ thresholds });
     const desired = applyHealthOverlay(withoutUnschedulable(snapshot.ipvs, actual, missing), ctx.healthDown);
     const changes = planIpvsChanges({ baseline: ctx.state.appliedIpvs, actual, desired, revertDrift });
     outcome.drift.push(...changes.drift);
     const result = await ctx.host.ipvs.apply(changes.operations, { batchThreshold: ctx.batchThreshold });
-    const readBack = changes.operations.length > 0 ? await ctx.host.ipvs.readTable() : actual;
+    const readBack = changes.operations.length > 0 ? await ctx.host.ipvs.readTable({ thresholds }) : actual;
     const verification = verifyIpvsApply({ previousBaseline: ctx.state.appliedIpvs, desired, readBack, ran: changes.operations, skipped: changes.skipped });
     outcome.changes += changes.operations.length - verification.failed.length;
     for (const operation of verification.failed) {
@@ -107,4 +110,8 @@ export async function applyDirectorSnapshot(ctx: DirectorApplyContext, snapshot:
   if (ctx.vrrp) merge(await ctx.vrrp.update(snapshot.keepalived));
   if (outcome.errors.length > 0 || outcome.missing.length > 0) outcome.status = 'partial';
   return outcome;
+}
+
+function usesThresholds(table: IpvsTable): boolean {
+  return table.services.some((s) => s.destinations.some((d) => d.upperThreshold > 0 || d.lowerThreshold > 0));
 }

@@ -38,6 +38,10 @@ export async function readHeldAddresses(host: AddressHost): Promise<Set<string>>
  */
 export async function reconcileAddresses(host: AddressHost, desired: readonly InterfaceAddress[], state: AgentState, revertDrift: boolean): Promise<StepOutcome> {
   const outcome: StepOutcome = { changes: 0, errors: [], drift: [] };
+  if (desired.length === 0 && state.ownedAddresses.length === 0) {
+    state.desiredAddresses = [];
+    return outcome; // nothing to hold, nothing of ours to remove: no need to list addresses
+  }
   const held = await readHeldAddresses(host);
   const baseline = new Set(state.desiredAddresses.map(addressKey));
   const wanted = new Set(desired.map(addressKey));

@@ -34,6 +34,7 @@ export class StatsSampler {
   private lastTableAt = 0;
   private busy = false;
   private warned = false;
+  private lastCostLogAt = 0;
   /** Time spent in the last sample, for the README's cost figures. */
   lastSampleMs = 0;
 
@@ -73,8 +74,14 @@ export class StatsSampler {
         this.lastTableAt = now;
         kernelTable = (await this.ipvs.readListing()).slice(0, 4 * 1024 * 1024);
       }
-      this.send(buildStatsFrame({ sampledAt: now, services, rates: this.rates, templates: this.templates, ...(kernelTable !== undefined ? { kernelTable } : {}) }));
+      const frame = buildStatsFrame({ sampledAt: now, services, rates: this.rates, templates: this.templates, ...(kernelTable !== undefined ? { kernelTable } : {}) });
+      this.send(frame);
       this.warned = false;
+      // what a sample costs, at most every 10 s: the README's figures come from these lines
+      if (now - this.lastCostLogAt >= 10_000) {
+        this.lastCostLogAt = now;
+        this.log.info('stats-sampled', { durationMs: Math.round(performance.now() - started), services: frame.services.length, destinations: frame.destinations.length, withRates: this.lastRateAt === now });
+      }
     } catch (e) {
       if (!this.warned) this.log.warn('stats-sample-failed', { message: (e as Error).message });
       this.warned = true;
