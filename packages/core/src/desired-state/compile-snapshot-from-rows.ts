@@ -95,13 +95,13 @@ export function effectiveWeight(rs: Pick<RealServerRow, 'weight' | 'adminState'>
 }
 
 /** Address family of a firewall-mark service, which the estate does not store: its real servers', else its pair's VIPs', else IPv4. */
-export function fwmarkFamily(service: Pick<ServiceRow, 'realServers'>, pair: Pick<PairRow, 'vips'> | undefined): AddressFamily {
+export function fwmarkFamily(service: { realServers: Array<{ address: string }> }, pair: Pick<PairRow, 'vips'> | undefined): AddressFamily {
   const first = service.realServers[0]?.address ?? pair?.vips[0];
   return first !== undefined ? addressFamily(first) : 'ipv4';
 }
 
 /** The kernel key (as agents report it in stats and health frames) of a service row. */
-export function kernelServiceKey(service: Pick<ServiceRow, 'protocol' | 'address' | 'port' | 'fwmark' | 'realServers'>, pair: Pick<PairRow, 'vips'> | undefined): string {
+export function kernelServiceKey(service: Pick<ServiceRow, 'protocol' | 'address' | 'port' | 'fwmark'> & { realServers: Array<{ address: string }> }, pair: Pick<PairRow, 'vips'> | undefined): string {
   if (service.protocol === 'FWMARK') return serviceKey({ protocol: 'FWMARK', fwmark: service.fwmark ?? 0, family: fwmarkFamily(service, pair) });
   return serviceKey({ protocol: service.protocol, address: service.address ?? '', port: service.port ?? 0 });
 }
