@@ -219,7 +219,7 @@ const hexIpv4 = (address: string) => address.split('.').map((o) => Number(o).toS
 const gate = labGate();
 describe.skipIf(gate.skip)('IPVS diff/plan/parsers against the real kernel (UML lab)', () => {
   let lab: Lab;
-  const t = { start: 0, booted: 0, bodyEnd: 0 };
+  const t = { start: 0, booted: 0, bodyEnd: 0, waitedMs: 0 };
 
   beforeAll(async () => {
     t.start = performance.now();
@@ -232,6 +232,7 @@ describe.skipIf(gate.skip)('IPVS diff/plan/parsers against the real kernel (UML 
         if (!/already running/.test((e as Error).message) || attempt >= 6) throw e;
         console.log(`lab busy (${(e as Error).message.split('\n')[0]}); retrying in 60 s`);
         await new Promise((r) => setTimeout(r, 60_000));
+        t.waitedMs += 60_000;
       }
     }
     t.booted = performance.now();
@@ -243,7 +244,7 @@ describe.skipIf(gate.skip)('IPVS diff/plan/parsers against the real kernel (UML 
     const timings = await lab?.stop();
     const s = (ms: number) => (ms / 1000).toFixed(1);
     console.log(
-      `lab timing: boot ${s(t.booted - t.start)} s (lab's own ${timings?.bootSeconds} s), test body ${s(t.bodyEnd - t.booted)} s, teardown ${timings?.teardownSeconds} s`,
+      `lab timing: boot ${timings?.bootSeconds} s (${s(t.booted - t.start)} s with ${s(t.waitedMs)} s waiting for another engineer's lab), test body ${s(t.bodyEnd - t.booted)} s, teardown ${timings?.teardownSeconds} s`,
     );
   });
 

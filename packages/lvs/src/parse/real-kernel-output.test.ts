@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ipvsadm } from '../commands/ipvsadm';
 import { diffIpvsTables } from '../diff/diff-ipvs-tables';
-import { normalizeTable } from '../model/ipvs';
+import { Destination, normalizeTable, ServiceSpec } from '../model/ipvs';
 import { mergeThresholds, parseIpvsadmList, tableFromListing } from './parse-ipvsadm-list';
 import { parseIpvsadmSave } from './parse-ipvsadm-save';
 import { parseProcIpVs, parseProcIpVsConn, parseProcIpVsStats } from './parse-proc-ip-vs';
@@ -181,5 +181,22 @@ describe('real kernel output (lab: UML 6.1, ipvsadm 1.31)', () => {
       totals: { conns: 3, inPackets: 15, outPackets: 0, inBytes: 1032, outBytes: 0 },
       rates: { connsPerSecond: 0, inPacketsPerSecond: 1, outPacketsPerSecond: 0, inBytesPerSecond: 81, outBytesPerSecond: 0 },
     });
+  });
+  it('firewall marks above 2^31-1: ipvsadm prints them signed (%d), read back unsigned', () => {
+    // captured for fwmark 4294967295
+    expect(parseIpvsadmSave('-A -f -1 -s rr\n-a -f -1 -r 198.18.0.13:0 -g -w 1\n').services[0]).toMatchObject({ protocol: 'FWMARK', fwmark: 4294967295, family: 'ipv4' });
+    const listed = parseIpvsadmList('IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\nFWM  -1 rr\nFWM  -2147483648 IPv6 rr\n');
+    expect(listed.services.map((s) => s.key)).toEqual(['FWM 4294967295 IPv4', 'FWM 2147483648 IPv6']);
+    expect(() => parseIpvsadmSave('-A -f -2147483649 -s rr\n')).toThrow(/out of range/);
+    expect(() => parseIpvsadmSave('-A -f 0 -s rr\n')).toThrow(/out of range/);
+  });
+  it('the model refuses what ipvsadm or the kernel refuse (lab): -y above -x, -y without -x, one-packet TCP', () => {
+    const d = { address: '198.18.0.13', port: 80, forwarding: 'DR', weight: 1 };
+    expect(Destination.safeParse({ ...d, lowerThreshold: 3 }).error?.issues[0]?.message).toBe('A lower threshold needs an upper threshold at least as large');
+    expect(Destination.safeParse({ ...d, upperThreshold: 5, lowerThreshold: 6 }).error?.issues[0]?.message).toBe('Lower threshold must not exceed the upper threshold');
+    expect(Destination.safeParse({ ...d, upperThreshold: 6, lowerThreshold: 6 }).success).toBe(true);
+    expect(ServiceSpec.safeParse({ protocol: 'TCP', address: '198.18.0.100', port: 80, scheduler: 'rr', onePacket: true }).error?.issues[0]?.message).toMatch(/only for UDP/);
+    expect(ServiceSpec.safeParse({ protocol: 'UDP', address: '198.18.0.100', port: 53, scheduler: 'rr', onePacket: true }).success).toBe(true);
+    expect(ServiceSpec.safeParse({ protocol: 'FWMARK', fwmark: 60, family: 'ipv4', scheduler: 'rr', onePacket: true }).success).toBe(true);
   });
 });
