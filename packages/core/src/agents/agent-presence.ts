@@ -111,3 +111,10 @@ export async function recordAgentEvent(options: { db: Db; node: AgentNode; kind:
     at: options.at,
   });
 }
+
+/** Current generation of each cluster (missing clusters are left out). */
+export async function readClusterGenerations(options: { db: Db; clusterIds: string[] }): Promise<Map<string, number>> {
+  if (options.clusterIds.length === 0) return new Map();
+  const rows = await options.db.cluster.findMany({ where: { id: { in: options.clusterIds } }, select: { id: true, generation: true } });
+  return new Map(rows.map((r) => [r.id, r.generation]));
+}

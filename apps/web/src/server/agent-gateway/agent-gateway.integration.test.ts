@@ -260,6 +260,21 @@ describe('desired state pushes', () => {
     expect(new Set(pushed).size).toBe(pushed.length);
   });
 
+  it('catches up within a heartbeat on a change committed outside this process (no change event)', async () => {
+    const a = await connect(estate.tokens.a);
+    const snap = await a.next('snapshot');
+    const seen = a.frames.length;
+    // What another process would do: commit a change, with no in-process event here.
+    await database.prisma.$transaction([
+      database.prisma.realServer.update({ where: { id: estate.rs2.id }, data: { weight: 42 } }),
+      database.prisma.cluster.update({ where: { id: estate.cluster.id }, data: { generation: { increment: 1 } } }),
+    ]);
+    const next = await a.next('snapshot', { after: seen, timeoutMs: HEARTBEAT_MS * 3 });
+    expect(next.generation).toBe(snap.generation + 1);
+    if (next.node.role !== 'DIRECTOR') throw new Error('director expected');
+    expect(next.node.ipvs.services[0]?.destinations.find((d) => d.address === '192.168.241.16')?.weight).toBe(42);
+  });
+
   it('stores applied generations and errors, and refuses a generation it never sent', async () => {
     const a = await connect(estate.tokens.a);
     const snap = await a.next('snapshot');

@@ -13,6 +13,7 @@ import {
   findNodeByAgentToken,
   markAgentConnected,
   markAgentDisconnected,
+  readClusterGenerations,
   recordAgentApplied,
   recordAgentEvent,
   touchAgent,
@@ -165,10 +166,18 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
 
   const unsubscribe = onClusterChange((change) => void pushCluster(change.clusterId));
 
-  // Revocations are seen at once through the cluster change they commit; this sweep also catches
-  // anything that bypassed commitChange (a deleted cluster, a hand-edited row).
+  // Revocations and changes are seen at once through the in-process change events; this sweep also
+  // catches what bypassed them: a deleted cluster, a hand-edited row, a commit made by another
+  // process on the same database (the CLI, a second web replica).
+  const sweepOnce = async () => {
+    const allowed = await enforceCredentials([...byNode.values()]);
+    const generations = await readClusterGenerations({ db, clusterIds: [...new Set(allowed.map((c) => c.node!.clusterId))] });
+    for (const [clusterId, generation] of generations) {
+      if (allowed.some((c) => c.node!.clusterId === clusterId && (c.sentGeneration ?? -1) < generation)) void pushCluster(clusterId);
+    }
+  };
   const sweep = setInterval(() => {
-    void enforceCredentials([...byNode.values()]).catch((error: unknown) => log('error', 'credential sweep failed', { error: (error as Error).message }));
+    void sweepOnce().catch((error: unknown) => log('error', 'sweep failed', { error: (error as Error).message }));
   }, settings.heartbeatIntervalMs);
   sweep.unref();
 
