@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { placeAnnotations } from './annotation-lanes';
+
+// One pixel per second makes the geometry easy to read.
+const toPx = (t: number) => t;
+const at = (seconds: number) => new Date(seconds * 1000);
+
+describe('placeAnnotations', () => {
+  it('keeps only annotations inside the visible range, in time order', () => {
+    const placed = placeAnnotations(
+      [
+        { at: at(500), kind: 'restore', label: 'restore' },
+        { at: at(50), kind: 'weight', label: 'too early' },
+        { at: at(200), kind: 'drain', label: 'drain' },
+      ],
+      { min: 100, max: 600 },
+      toPx,
+    );
+    expect(placed.map((a) => [a.t, a.label])).toEqual([
+      [200, 'drain'],
+      [500, 'restore'],
+    ]);
+  });
+
+  it('puts labels closer than the gap on separate lanes and reuses a lane once there is room', () => {
+    const placed = placeAnnotations(
+      [
+        { at: at(100), kind: 'drain', label: 'drain rs-1' },
+        { at: at(110), kind: 'weight', label: 'weight 3' },
+        { at: at(120), kind: 'failover', label: 'failover' },
+        { at: at(300), kind: 'restore', label: 'restore' },
+      ],
+      { min: 0, max: 1000 },
+      toPx,
+      { minGapPx: 90 },
+    );
+    expect(placed.map((a) => a.lane)).toEqual([0, 1, 2, 0]);
+  });
+
+  it('wraps to the lane that ended furthest left once all lanes are taken', () => {
+    const placed = placeAnnotations(
+      [0, 1, 2, 3].map((s) => ({ at: at(100 + s), kind: 'weight' as const, label: `w${s}` })),
+      { min: 0, max: 1000 },
+      toPx,
+      { maxLanes: 2 },
+    );
+    expect(placed.map((a) => a.lane)).toEqual([0, 1, 0, 1]);
+  });
+
+  it('accepts ISO strings and skips unreadable times', () => {
+    const placed = placeAnnotations(
+      [
+        { at: '1970-01-01T00:02:00.000Z', kind: 'maint', label: 'maint' },
+        { at: 'not a date', kind: 'maint', label: 'bad' },
+      ],
+      { min: 0, max: 1000 },
+      toPx,
+    );
+    expect(placed).toEqual([{ t: 120, kind: 'maint', label: 'maint', lane: 0 }]);
+  });
+});

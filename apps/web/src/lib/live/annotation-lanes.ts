@@ -1,0 +1,47 @@
+/** What `live.history` marks on a graph. */
+export type AnnotationKind = 'weight' | 'drain' | 'restore' | 'maint' | 'failover' | 'apply-error';
+
+export type GraphAnnotation = { at: Date | string | number; kind: AnnotationKind; label: string };
+
+/** An annotation the graph draws: its x value (epoch seconds) and the label row it sits in. */
+export type PlacedAnnotation = { t: number; kind: AnnotationKind; label: string; lane: number };
+
+export const ANNOTATION_COLORS: Record<AnnotationKind, string> = {
+  weight: '#0284c7',
+  drain: '#d97706',
+  restore: '#059669',
+  maint: '#7c3aed',
+  failover: '#dc2626',
+  'apply-error': '#be123c',
+};
+
+/**
+ * Keeps the annotations inside [min, max] and gives each label a lane (row) so that labels closer
+ * than `minGapPx` on screen do not print over each other: a drain and the weight edit a second
+ * later are both readable. Lanes wrap after `maxLanes`; then labels may overlap, but the markers
+ * themselves (vertical lines) never move.
+ */
+export function placeAnnotations(
+  annotations: ReadonlyArray<GraphAnnotation>,
+  range: { min: number; max: number },
+  toPx: (t: number) => number,
+  options: { minGapPx?: number; maxLanes?: number } = {},
+): PlacedAnnotation[] {
+  const minGapPx = options.minGapPx ?? 90;
+  const maxLanes = options.maxLanes ?? 3;
+  const visible = annotations
+    .map((a) => ({ t: (a.at instanceof Date ? a.at.getTime() : typeof a.at === 'number' ? a.at : Date.parse(a.at)) / 1000, kind: a.kind, label: a.label }))
+    .filter((a) => Number.isFinite(a.t) && a.t >= range.min && a.t <= range.max)
+    .sort((a, b) => a.t - b.t);
+  // The right edge of the last label in each lane, in pixels.
+  const laneEnds: number[] = [];
+  return visible.map((a) => {
+    const px = toPx(a.t);
+    let lane = laneEnds.findIndex((end) => px - end >= minGapPx);
+    if (lane === -1) {
+      lane = laneEnds.length < maxLanes ? laneEnds.length : laneEnds.indexOf(Math.min(...laneEnds));
+    }
+    laneEnds[lane] = px;
+    return { ...a, lane };
+  });
+}
