@@ -73,7 +73,12 @@ describe.skipIf(gate.skip)('agent in the lab: keepalived supervision, faults, ho
     for (const host of [...DIRECTORS, ...REAL_SERVERS]) agents.set(host, await spawnAgent(lab, files, host, gateway));
     for (const host of agents.keys()) await gateway.waitForConnection(host, 60_000);
     for (const rs of REAL_SERVERS) gateway.send(rs, realServerSnapshot(1, [{ address: VIP, forwarding: 'DR' }]));
-    await sendDirectors();
+    // director-a first: with nopreempt the first keepalived up becomes MASTER and keeps the VIP
+    const g = ++generation;
+    gateway.send('director-a', directorFrame('director-a', g));
+    await gateway.waitForFrame('director-a', 'vrrp', (f) => f.state === 'MASTER', 60_000);
+    gateway.send('director-b', directorFrame('director-b', g));
+    for (const d of DIRECTORS) await gateway.waitForFrame(d, 'applied', (f) => f.generation === g, 60_000);
   });
 
   afterAll(async () => {

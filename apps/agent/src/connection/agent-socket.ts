@@ -15,6 +15,8 @@ export interface AgentSocket {
 export interface AgentSocketEvents {
   onOpen(): void;
   onMessage(data: string): void;
+  /** Bytes arrived (possibly part of a large frame still on its way): the link is alive. */
+  onActivity(): void;
   /** Exactly once per socket, whatever ended it. */
   onClose(code: number, reason: string): void;
 }
@@ -34,6 +36,10 @@ export function createWsOpener(options: { caFile?: string } = {}): OpenSocket {
       events.onClose(code, reason);
     };
     ws.on('open', () => events.onOpen());
+    // A 1–2 MB snapshot over a slow link can take longer than the heartbeat budget: pings queue behind
+    // it on the same TCP stream. Raw bytes arriving prove the link alive (an extra 'data' listener on
+    // the upgraded socket; ws keeps its own).
+    ws.on('upgrade', (response) => response.socket.on('data', () => events.onActivity()));
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
         events.onMessage('\u0000binary');

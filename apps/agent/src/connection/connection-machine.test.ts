@@ -137,6 +137,9 @@ describe('connection state machine', () => {
     last().events.onMessage(JSON.stringify({ v: 1, type: 'ping', nonce: 'a', sentAt: 1 }));
     clock.advance(3900);
     expect(machine.state).toBe('ready');
+    last().events.onActivity(); // part of a large frame arrived: alive
+    clock.advance(3900);
+    expect(machine.state).toBe('ready');
     clock.advance(200);
     expect(machine.state).toBe('reconnecting');
     expect(last().closedWith).toBe(CloseCode.HEARTBEAT_TIMEOUT);

@@ -114,6 +114,10 @@ export class ConnectionMachine {
         if (id !== this.connectionId) return;
         this.onMessage(data);
       },
+      onActivity: () => {
+        if (id !== this.connectionId) return;
+        this.feedWatchdog();
+      },
       onClose: (code, reason) => {
         if (id !== this.connectionId) return;
         this.onClosed(code, reason);

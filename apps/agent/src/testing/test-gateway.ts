@@ -39,6 +39,8 @@ export class TestGateway {
   readonly closes: Array<{ node: string | null; code: number; at: number }> = [];
   readonly hellos: Array<{ node: string | null; at: number; lastAppliedGeneration: number | null }> = [];
   private readonly sockets = new Map<string, WebSocket>();
+  /** The last snapshot sent to each node: sent again after every welcome, like the real server. */
+  private readonly lastSnapshot = new Map<string, string>();
   private server: Server | null = null;
   private wss: WebSocketServer | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -106,6 +108,8 @@ export class TestGateway {
         this.sockets.get(node)?.close(4409, 'replaced');
         this.sockets.set(node, ws);
         ws.send(encodeFrame({ ...welcome(known.role, this.settings()), nodeName: known.name }));
+        const snapshot = this.lastSnapshot.get(node);
+        if (snapshot !== undefined) ws.send(snapshot);
         return;
       }
       this.received.push({ node, at: Date.now(), frame });
@@ -123,7 +127,9 @@ export class TestGateway {
 
   /** Sends a frame to a node; throws when it is not connected. */
   send(node: string, frame: ServerFrame): void {
-    this.sendRaw(node, encodeFrame(frame));
+    const text = encodeFrame(frame);
+    if (frame.type === 'snapshot') this.lastSnapshot.set(node, text);
+    this.sendRaw(node, text);
   }
 
   /** Sends raw text (invalid frames for the tests). */
