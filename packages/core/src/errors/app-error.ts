@@ -7,7 +7,9 @@ export type AppErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'IN_USE'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** The change is allowed but risky (e.g. it leaves a service with no serving real server): resend with confirm. */
+  | 'CONFIRMATION_REQUIRED';
 
 /** Field name → messages, as forms show them. */
 export type FieldErrors = Record<string, string[]>;

@@ -14,6 +14,7 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   FORBIDDEN: 'FORBIDDEN',
   IN_USE: 'PRECONDITION_FAILED',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  CONFIRMATION_REQUIRED: 'PRECONDITION_FAILED',
 };
 
 type Issue = { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string };
