@@ -151,6 +151,8 @@ describe('real server input', () => {
   it('refuses bad weights and thresholds on their fields', () => {
     expect(fieldMessages(CreateRealServerInput, { ...rs, weight: 65536 }).weight).toEqual(['Weight must be between 0 and 65535']);
     expect(fieldMessages(CreateRealServerInput, { ...rs, upperThreshold: 10, lowerThreshold: 20 }).lowerThreshold).toEqual(['Lower threshold must not exceed the upper threshold']);
+    expect(fieldMessages(CreateRealServerInput, { ...rs, lowerThreshold: 5 }).lowerThreshold).toEqual(['A lower threshold needs an upper threshold at least as high']);
+    expect(CreateRealServerInput.safeParse({ ...rs, upperThreshold: 10, lowerThreshold: 5 }).success).toBe(true);
     expect(fieldMessages(SetRealServerWeightInput, { id: ID_A, version: 1, weight: -1 }).weight).toEqual(['Weight must be between 0 and 65535']);
     expect(fieldMessages(CreateRealServerInput, { ...rs, forwarding: 'GRE' }).forwarding).toEqual(['Forwarding must be DR, TUN or NAT']);
   });

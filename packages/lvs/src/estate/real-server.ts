@@ -19,8 +19,11 @@ const realServerShape = {
 
 /** Rules between the thresholds of one real server. */
 function checkThresholds(rs: { upperThreshold: number | null; lowerThreshold: number | null }, ctx: z.RefinementCtx): void {
-  if (rs.upperThreshold !== null && rs.lowerThreshold !== null && rs.upperThreshold > 0 && rs.lowerThreshold > rs.upperThreshold) {
-    ctx.addIssue({ code: 'custom', path: ['lowerThreshold'], message: 'Lower threshold must not exceed the upper threshold' });
+  // The kernel refuses a lower threshold above the upper one (ERANGE), even when upper is 0 ("no limit").
+  const lower = rs.lowerThreshold ?? 0;
+  const upper = rs.upperThreshold ?? 0;
+  if (lower > 0 && lower > upper) {
+    ctx.addIssue({ code: 'custom', path: ['lowerThreshold'], message: upper === 0 ? 'A lower threshold needs an upper threshold at least as high' : 'Lower threshold must not exceed the upper threshold' });
   }
 }
 
