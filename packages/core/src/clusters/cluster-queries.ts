@@ -1,3 +1,6 @@
+import { HA_PAIR_FIELDS } from '../ha-pairs/ha-pair-fields';
+import { REAL_SERVER_FIELDS } from '../real-servers/real-server-fields';
+import { SERVICE_FIELDS } from '../services/service-fields';
 import type { Db } from '../db';
 import { AppError } from '../errors/app-error';
 
@@ -65,62 +68,17 @@ export async function getClusterDetail(options: { db: Db; clusterId: string }) {
       },
       haPairs: {
         orderBy: { name: 'asc' },
-        select: {
-          id: true,
-          name: true,
-          interface: true,
-          virtualRouterId: true,
-          advertInterval: true,
-          authSecret: true,
-          primaryNodeId: true,
-          primaryPriority: true,
-          secondaryNodeId: true,
-          secondaryPriority: true,
-          primaryUnicastIp: true,
-          secondaryUnicastIp: true,
-          vips: true,
-          natGatewayIp: true,
-          version: true,
-        },
+        select: { ...HA_PAIR_FIELDS, version: true },
       },
       services: {
         orderBy: [{ serviceKey: 'asc' }],
         select: {
-          id: true,
-          haPairId: true,
+          ...SERVICE_FIELDS,
           name: true,
-          protocol: true,
-          address: true,
-          port: true,
-          fwmark: true,
-          serviceKey: true,
-          scheduler: true,
-          schedulerFlags: true,
-          persistenceTimeout: true,
-          persistenceNetmask: true,
-          healthCheckKind: true,
-          healthCheckHttpPath: true,
-          healthCheckHttpExpectStatus: true,
-          healthCheckIntervalMs: true,
-          healthCheckTimeoutMs: true,
-          healthCheckRise: true,
-          healthCheckFall: true,
           version: true,
           realServers: {
             orderBy: [{ address: 'asc' }, { port: 'asc' }],
-            select: {
-              id: true,
-              nodeId: true,
-              address: true,
-              port: true,
-              weight: true,
-              forwarding: true,
-              adminState: true,
-              health: true,
-              upperThreshold: true,
-              lowerThreshold: true,
-              version: true,
-            },
+            select: { ...REAL_SERVER_FIELDS, health: true, version: true },
           },
         },
       },

@@ -1,4 +1,7 @@
 // The database half of the desired-state compiler: read one cluster consistently, compile, validate.
+import { HA_PAIR_FIELDS } from '../ha-pairs/ha-pair-fields';
+import { REAL_SERVER_FIELDS } from '../real-servers/real-server-fields';
+import { SERVICE_FIELDS } from '../services/service-fields';
 import { NodeSnapshot } from '@fulcrum/protocol/snapshot';
 import type { Db } from '../db';
 import { AppError } from '../errors/app-error';
@@ -31,47 +34,15 @@ export async function loadClusterRows(options: { db: Db; clusterId: string }): P
         tx.node.findMany({ where: { clusterId }, select: { id: true, name: true, role: true } }),
         tx.haPair.findMany({
           where: { clusterId },
-          select: {
-            id: true,
-            name: true,
-            interface: true,
-            virtualRouterId: true,
-            advertInterval: true,
-            authSecret: true,
-            primaryNodeId: true,
-            primaryPriority: true,
-            secondaryNodeId: true,
-            secondaryPriority: true,
-            primaryUnicastIp: true,
-            secondaryUnicastIp: true,
-            vips: true,
-            natGatewayIp: true,
-          },
+          select: HA_PAIR_FIELDS,
         }),
         tx.virtualService.findMany({
           where: { clusterId },
           select: {
-            id: true,
-            haPairId: true,
-            protocol: true,
-            address: true,
-            port: true,
-            fwmark: true,
-            serviceKey: true,
-            scheduler: true,
-            schedulerFlags: true,
-            persistenceTimeout: true,
-            persistenceNetmask: true,
-            healthCheckKind: true,
-            healthCheckHttpPath: true,
-            healthCheckHttpExpectStatus: true,
-            healthCheckIntervalMs: true,
-            healthCheckTimeoutMs: true,
-            healthCheckRise: true,
-            healthCheckFall: true,
+            ...SERVICE_FIELDS,
             realServers: {
               orderBy: [{ address: 'asc' }, { port: 'asc' }],
-              select: { id: true, nodeId: true, address: true, port: true, weight: true, forwarding: true, adminState: true, upperThreshold: true, lowerThreshold: true },
+              select: REAL_SERVER_FIELDS,
             },
           },
         }),

@@ -1,30 +1,14 @@
 import type { ObjectRef } from '@fulcrum/lvs/estate/common';
 import { canonicalAddress, type CreateHaPairInput, type UpdateHaPairInput } from '@fulcrum/lvs/estate/ha-pair';
 import { assertRole, type Actor } from '../auth/actor';
+import { HA_PAIR_FIELDS } from './ha-pair-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
 import { AppError, fieldError, isUniqueViolation, type FieldErrors } from '../errors/app-error';
 
 // authSecret is selected for the audit (which records only whether it is set), never returned.
-const PAIR_SELECT = {
-  id: true,
-  clusterId: true,
-  name: true,
-  interface: true,
-  virtualRouterId: true,
-  advertInterval: true,
-  authSecret: true,
-  primaryNodeId: true,
-  primaryPriority: true,
-  secondaryNodeId: true,
-  secondaryPriority: true,
-  primaryUnicastIp: true,
-  secondaryUnicastIp: true,
-  vips: true,
-  natGatewayIp: true,
-  version: true,
-} as const;
+const PAIR_SELECT = { ...HA_PAIR_FIELDS, clusterId: true, version: true } as const;
 
 type PairRow = { authSecret: string | null } & Record<string, unknown>;
 

@@ -8,25 +8,13 @@ import {
 } from '@fulcrum/lvs/estate/real-server';
 import { formatEndpoint } from '@fulcrum/lvs/estate/virtual-service';
 import { assertRole, type Actor } from '../auth/actor';
+import { REAL_SERVER_FIELDS } from './real-server-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
 import { AppError, fieldError, isUniqueViolation, type FieldErrors } from '../errors/app-error';
 
-const REAL_SERVER_SELECT = {
-  id: true,
-  virtualServiceId: true,
-  nodeId: true,
-  address: true,
-  port: true,
-  weight: true,
-  forwarding: true,
-  adminState: true,
-  health: true,
-  upperThreshold: true,
-  lowerThreshold: true,
-  version: true,
-} as const;
+const REAL_SERVER_SELECT = { ...REAL_SERVER_FIELDS, virtualServiceId: true, health: true, version: true } as const;
 
 type RealServerFields = Omit<CreateRealServerInput, 'virtualServiceId'>;
 

@@ -3,34 +3,13 @@ import { canonicalAddress } from '@fulcrum/lvs/estate/ha-pair';
 import { checkRealServerAgainstService } from '@fulcrum/lvs/estate/real-server';
 import { formatServiceKey, type CreateVirtualServiceInput, type UpdateVirtualServiceInput } from '@fulcrum/lvs/estate/virtual-service';
 import { assertRole, type Actor } from '../auth/actor';
+import { SERVICE_FIELDS } from './service-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
 import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
 
-const SERVICE_SELECT = {
-  id: true,
-  clusterId: true,
-  haPairId: true,
-  name: true,
-  protocol: true,
-  address: true,
-  port: true,
-  fwmark: true,
-  serviceKey: true,
-  scheduler: true,
-  schedulerFlags: true,
-  persistenceTimeout: true,
-  persistenceNetmask: true,
-  healthCheckKind: true,
-  healthCheckHttpPath: true,
-  healthCheckHttpExpectStatus: true,
-  healthCheckIntervalMs: true,
-  healthCheckTimeoutMs: true,
-  healthCheckRise: true,
-  healthCheckFall: true,
-  version: true,
-} as const;
+const SERVICE_SELECT = { ...SERVICE_FIELDS, clusterId: true, name: true, version: true } as const;
 
 type HealthCheckKey = 'healthCheckKind' | 'healthCheckHttpPath' | 'healthCheckHttpExpectStatus' | 'healthCheckIntervalMs' | 'healthCheckTimeoutMs' | 'healthCheckRise' | 'healthCheckFall';
 // Health check fields are optional on update (undefined keeps the stored value; Prisma skips undefined).

@@ -1,0 +1,21 @@
+/** The columns that describe a virtual service, selected alike by the editor, the cluster view and the compiler. */
+export const SERVICE_FIELDS = {
+  id: true,
+  haPairId: true,
+  protocol: true,
+  address: true,
+  port: true,
+  fwmark: true,
+  serviceKey: true,
+  scheduler: true,
+  schedulerFlags: true,
+  persistenceTimeout: true,
+  persistenceNetmask: true,
+  healthCheckKind: true,
+  healthCheckHttpPath: true,
+  healthCheckHttpExpectStatus: true,
+  healthCheckIntervalMs: true,
+  healthCheckTimeoutMs: true,
+  healthCheckRise: true,
+  healthCheckFall: true,
+} as const;
