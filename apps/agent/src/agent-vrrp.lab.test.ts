@@ -33,12 +33,17 @@ describe.skipIf(gate.skip)('agent in the lab: keepalived supervision, faults, ho
   let generation = 0;
   const priorities: Record<string, number> = { 'director-a': 150, 'director-b': 100 };
   let weight = 1;
+  let healthPort: number | null = null;
 
   const directorFrame = (host: string, g: number, revertDrift = false): SnapshotFrame =>
     directorSnapshot(
       g,
       {
         ipvs: { services: [service(VIP, { [lab.addressOf('rs-1')]: weight, [lab.addressOf('rs-2')]: 1 })] },
+        healthChecks:
+          healthPort === null
+            ? []
+            : [{ serviceKey: `TCP ${VIP}:80`, destinationKey: `${lab.addressOf('rs-2')}:80`, address: lab.addressOf('rs-2'), port: healthPort, kind: 'HTTP' as const, httpPath: '/', httpExpectStatus: 200, intervalMs: 300, timeoutMs: 250, rise: 2, fall: 2 }],
         keepalived: {
           routerId: host,
           syncDaemon: { interface: 'eth0', instance: 'VI_1', syncId: 51 },
@@ -152,6 +157,27 @@ describe.skipIf(gate.skip)('agent in the lab: keepalived supervision, faults, ho
     expect(await lab.execOk('client', ['curl', '-sS', '--max-time', '5', `http://${VIP}/`])).toMatch(/^rs-[12]\n$/);
     const newPids = await keepalivedPids('director-a');
     expect(newPids[0]).not.toBe(pids[0]);
+  });
+
+  it('health: a failing HTTP check takes the destination to kernel weight 0 on both directors (configured weight kept); a passing one brings it back', async () => {
+    const rs2 = `${lab.addressOf('rs-2')}:80`;
+    const weightOf = async (d: string) => (await readLabTable(lab, d)).services[0]?.destinations.find((x) => `${x.address}:${x.port}` === rs2)?.weight;
+    healthPort = 81; // nothing listens there: the check fails
+    const since = Date.now();
+    await sendDirectors();
+    for (const d of DIRECTORS) {
+      const down = await gateway.waitForFrame(d, 'health', (f) => f.state === 'DOWN', 10_000, since);
+      console.log(`health: ${d} reports ${rs2} DOWN ${down.at - since} ms after the snapshot (interval 300 ms, fall 2): ${down.frame.message}`);
+    }
+    await waitUntil(async () => (await weightOf('director-a')) === 0 && (await weightOf('director-b')) === 0, 10_000, 'kernel weight 0 on both directors');
+    expect(gateway.framesOf('director-a', 'drift').filter((r) => r.at >= since && r.frame.items.length > 0)).toEqual([]); // its own change, not drift
+    healthPort = 80;
+    const back = Date.now();
+    await sendDirectors();
+    await waitUntil(async () => (await weightOf('director-a')) === 1 && (await weightOf('director-b')) === 1, 10_000, 'weight 1 again');
+    console.log(`health: weight restored ${Date.now() - back} ms after the check was fixed`);
+    healthPort = null;
+    await sendDirectors();
   });
 
   it('(e) server gone 30 s while the client sends requests: zero failures, table unchanged, agents reconnect by themselves', async () => {

@@ -1,5 +1,5 @@
 import { hostname as osHostname } from 'node:os';
-import { PROTOCOL_VERSION, type AgentFrame, type AgentSettings, type SnapshotFrame, type WelcomeFrame } from '@fulcrum/protocol/frames';
+import { PROTOCOL_VERSION, type AgentFrame, type SnapshotFrame, type WelcomeFrame } from '@fulcrum/protocol/frames';
 import type { AgentConfig } from './config/agent-config';
 import { createWsOpener, type OpenSocket } from './connection/agent-socket';
 import { systemClock, type Clock } from './connection/clock';
@@ -40,7 +40,6 @@ export class Agent {
   private readonly health: HealthMonitor;
   private readonly stats: StatsSampler;
   private role: WelcomeFrame['role'] | null = null;
-  private settings: AgentSettings | null = null;
   private driftTimer: NodeJS.Timeout | null = null;
   private supervisorStarted: Promise<void> | null = null;
   private announced = false;
@@ -75,7 +74,7 @@ export class Agent {
       batchThreshold: deps.config.batchThreshold,
       vrrp: { update: async (config) => (await this.ensureSupervisor(), this.supervisor.update(config)) },
       healthDown: () => this.health.downKeys(),
-      onApplied: (snapshot) => this.onApplied(snapshot),
+      prepare: (snapshot) => this.health.setChecks(snapshot.node.role === 'DIRECTOR' ? snapshot.node.healthChecks : []),
     });
     this.stats = new StatsSampler(deps.host.ipvs, { statsIntervalMs: 1000, rateIntervalMs: deps.config.rateIntervalMs, kernelTableIntervalMs: 10_000 }, (frame) => send(frame), deps.log);
     this.connection = new ConnectionMachine({
@@ -128,7 +127,6 @@ export class Agent {
 
   private onReady(welcome: WelcomeFrame): void {
     this.role = welcome.role;
-    this.settings = welcome.settings;
     if (!this.announced) {
       this.announced = true;
       this.send({ v: PROTOCOL_VERSION, type: 'event', kind: 'agent-started', severity: 'info', message: `fulcrum-agent ${AGENT_VERSION} started on ${this.deps.config.hostname}`, at: Date.now() });
@@ -151,10 +149,5 @@ export class Agent {
     }
     this.deps.log.info('snapshot-received', { generation: frame.generation, role: frame.node.role, revertDrift: frame.revertDrift });
     this.reconciler.submit(frame);
-  }
-
-  private onApplied(snapshot: SnapshotFrame): void {
-    if (snapshot.node.role === 'DIRECTOR') this.health.setChecks(snapshot.node.healthChecks);
-    void this.settings;
   }
 }

@@ -9,6 +9,8 @@ export interface AgentSocket {
   close(code: number, reason: string): void;
   /** Drop the TCP connection at once (the peer is silent; a close handshake would hang). */
   terminate(): void;
+  /** Bytes queued for sending and not yet handed to the kernel. */
+  bufferedAmount(): number;
 }
 
 /** Callbacks a socket reports to. */
@@ -68,6 +70,7 @@ export function createWsOpener(options: { caFile?: string } = {}): OpenSocket {
         ws.terminate();
         finish(1006, 'terminated');
       },
+      bufferedAmount: () => ws.bufferedAmount,
     };
   };
 }

@@ -13,6 +13,7 @@ interface FakeSocket {
   sent: AgentFrame[];
   closedWith: number | null;
   terminated: boolean;
+  buffered: number;
 }
 
 function setup() {
@@ -25,7 +26,7 @@ function setup() {
     random: () => 0.5, // no jitter: delays are exactly the table's
     log: silentLogger,
     openSocket: (_url, events) => {
-      const socket: FakeSocket = { events, sent: [], closedWith: null, terminated: false };
+      const socket: FakeSocket = { events, sent: [], closedWith: null, terminated: false, buffered: 0 };
       clock.sockets.push(socket);
       return {
         send: (text) => {
@@ -39,6 +40,7 @@ function setup() {
         terminate: () => {
           socket.terminated = true;
         },
+        bufferedAmount: () => socket.buffered,
       };
     },
     buildHello: () => ({ v: PROTOCOL_VERSION, type: 'hello', token: 'x'.repeat(32), agentVersion: 'test', hostname: 'h', capabilities: ['ipvs'], lastAppliedGeneration: null }),
@@ -147,6 +149,17 @@ describe('connection state machine', () => {
     // the old socket's late close event does not schedule a second reconnect
     last().events.onClose(1006, 'late');
     expect(clock.nextDelay()).toBe(400); // the 500 ms step, 100 ms of which already passed
+  });
+
+  it('drops stats frames (only those) while the send buffer is backed up', () => {
+    const { machine, last, handshake } = setup();
+    machine.start();
+    handshake();
+    const stats = { v: 1 as const, type: 'stats' as const, sampledAt: 1, services: [], destinations: [] };
+    expect(machine.send(stats)).toBe(true);
+    last().buffered = 9 * 1024 * 1024;
+    expect(machine.send(stats)).toBe(false);
+    expect(machine.send({ v: 1, type: 'pong', nonce: 'x' })).toBe(true);
   });
 
   it('gives up on a handshake without welcome after 10 s', () => {

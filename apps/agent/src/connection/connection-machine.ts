@@ -1,7 +1,7 @@
 import { BACKOFF_RESET_AFTER_MS, BACKOFF_STEPS_MS, backoffDelayMs } from '@fulcrum/protocol/backoff';
 import { CloseCode, SLOW_RETRY_CLOSE_CODES } from '@fulcrum/protocol/close-codes';
 import { decodeServerFrame, encodeFrame } from '@fulcrum/protocol/codec';
-import { PROTOCOL_VERSION, type AgentFrame, type ErrorFrame, type HelloFrame, type ServerFrame, type SnapshotFrame, type WelcomeFrame } from '@fulcrum/protocol/frames';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type AgentFrame, type ErrorFrame, type HelloFrame, type ServerFrame, type SnapshotFrame, type WelcomeFrame } from '@fulcrum/protocol/frames';
 import type { Logger } from '../log/logger';
 import type { AgentSocket, OpenSocket } from './agent-socket';
 import type { Clock } from './clock';
@@ -44,6 +44,7 @@ export class ConnectionMachine {
   private watchdog: unknown = null;
   private stopResolve: (() => void) | null = null;
   private connectionId = 0;
+  private droppedStats = 0;
 
   constructor(private readonly options: ConnectionOptions) {}
 
@@ -63,9 +64,19 @@ export class ConnectionMachine {
     this.connect();
   }
 
-  /** Sends a frame when the link is ready; returns false (frame dropped) otherwise: reports are re-derived after a reconnect. */
+  /**
+   * Sends a frame when the link is ready; returns false (frame dropped) otherwise: reports are
+   * re-derived after a reconnect. Stats frames are also dropped while more than MAX_FRAME_BYTES wait
+   * in the send buffer (a slow link at 10,000 destinations): the next sample supersedes them, and
+   * memory does not grow without bound.
+   */
   send(frame: AgentFrame): boolean {
     if (this.current !== 'ready' || this.socket === null) return false;
+    if (frame.type === 'stats' && this.socket.bufferedAmount() > MAX_FRAME_BYTES) {
+      this.droppedStats++;
+      if (this.droppedStats === 1 || this.droppedStats % 100 === 0) this.options.log.warn('stats-dropped', { dropped: this.droppedStats, bufferedBytes: this.socket.bufferedAmount() });
+      return false;
+    }
     this.socket.send(encodeFrame(frame));
     return true;
   }

@@ -59,6 +59,12 @@ describe('health monitor', () => {
     await tick(1000);
     expect(transitions.map((t) => t.state)).toEqual(['DOWN', 'UP']);
     expect(monitor.downKeys().size).toBe(0);
+    results.push(false, false);
+    await tick(1000);
+    await tick(1000);
+    expect(monitor.downKeys().size).toBe(1);
+    monitor.setChecks([{ ...check, port: 8080 }]); // a changed check starts over, UP
+    expect(monitor.downKeys().size).toBe(0);
     monitor.stop();
     const count = probes.length;
     await tick(5000);

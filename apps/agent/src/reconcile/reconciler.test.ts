@@ -167,3 +167,12 @@ describe('reconciler over a fake host', () => {
     expect(checkSnapshotConsistency(injected, 'DIRECTOR')).toMatch(/healthChecks.0: no destination/);
   });
 });
+
+describe('table fingerprint for cheap drift checks', () => {
+  it('ignores connection counters, sees weight and membership changes', async () => {
+    const { tableFingerprint } = await import('./reconciler');
+    const proc = (weight: number, active: number) => `IP Virtual Server version 1.2.1 (size=4096)\nProt LocalAddress:Port Scheduler Flags\n  -> RemoteAddress:Port Forward Weight ActiveConn InActConn\nTCP  C6120064:0050 wrr\n  -> C612000D:0050      Route   ${weight}      ${active}          3\n`;
+    expect(tableFingerprint(proc(1, 0))).toBe(tableFingerprint(proc(1, 9)));
+    expect(tableFingerprint(proc(1, 0))).not.toBe(tableFingerprint(proc(2, 0)));
+  });
+});
