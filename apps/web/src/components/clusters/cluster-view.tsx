@@ -1,15 +1,18 @@
 'use client';
 
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/empty-state';
 import { PageHeader } from '@/components/ui/page-header';
 import { HaPairSection } from '@/components/ha-pairs/ha-pair-section';
 import { NodeSection } from '@/components/nodes/node-section';
+import { KernelTablesSection } from '@/components/kernel/kernel-tables-section';
+import { LiveStatusIndicator } from '@/components/live/live-status-indicator';
+import { LiveClusterProvider, useLiveCluster } from '@/lib/live/live-cluster-context';
 import { ServiceSection } from '@/components/services/service-section';
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useSession } from '@/lib/session/use-session';
@@ -18,8 +21,17 @@ import { plural } from '@/lib/format/plural';
 import { useTRPC } from '@/lib/trpc/client';
 import { ClusterFormDialog } from './cluster-form-dialog';
 
-/** The cluster page: header with generation, then HA pairs, virtual services and nodes. */
+/** The cluster page, fed by one live subscription shared by every section on it. */
 export function ClusterView({ clusterId }: { clusterId: string }) {
+  return (
+    <LiveClusterProvider clusterId={clusterId}>
+      <ClusterContent clusterId={clusterId} />
+    </LiveClusterProvider>
+  );
+}
+
+/** Header with generation and live status, then HA pairs, virtual services, nodes and kernel tables. */
+function ClusterContent({ clusterId }: { clusterId: string }) {
   const trpc = useTRPC();
   const router = useRouter();
   const refresh = useRefreshCluster();
@@ -28,6 +40,14 @@ export function ClusterView({ clusterId }: { clusterId: string }) {
   const remove = useMutation(trpc.cluster.delete.mutationOptions());
   const [isEditing, setEditing] = useState(false);
   const [isDeleting, setDeleting] = useState(false);
+  const queryClient = useQueryClient();
+  const liveGeneration = useLiveCluster().latest?.generation ?? null;
+  const loadedGeneration = query.data?.cluster.generation ?? null;
+  // Someone else committed a change (another browser, a drain ending, an adopted drift): reload the
+  // estate so weights and admin states on screen match what the directors now run.
+  useEffect(() => {
+    if (liveGeneration !== null && loadedGeneration !== null && liveGeneration > loadedGeneration) void queryClient.invalidateQueries(trpc.cluster.get.queryFilter({ clusterId }));
+  }, [liveGeneration, loadedGeneration, queryClient, trpc, clusterId]);
 
   if (query.isLoading) {
     return (
@@ -68,6 +88,7 @@ export function ClusterView({ clusterId }: { clusterId: string }) {
             <span className="rounded bg-zinc-900 px-1.5 py-0.5 font-mono text-[11px] text-white" title="Bumped by every committed change; agents report which generation they applied" data-testid="cluster-generation">
               generation {cluster.generation}
             </span>
+            <LiveStatusIndicator />
             {cluster.description ? <span>{cluster.description}</span> : null}
             <span>
               {plural(detail.nodes.length, 'node')} · {plural(detail.haPairs.length, 'HA pair')} · {plural(detail.services.length, 'service')} · {plural(realServerCount, 'real server')}
@@ -94,7 +115,8 @@ export function ClusterView({ clusterId }: { clusterId: string }) {
       />
       <HaPairSection detail={detail} canAdminister={canAdminister} />
       <ServiceSection detail={detail} canOperate={canOperate} />
-      <NodeSection detail={detail} canAdminister={canAdminister} />
+      <NodeSection detail={detail} canOperate={canOperate} canAdminister={canAdminister} />
+      <KernelTablesSection clusterId={cluster.id} />
       {isEditing ? <ClusterFormDialog open onClose={() => setEditing(false)} cluster={cluster} /> : null}
       {isDeleting ? (
         <ConfirmDialog

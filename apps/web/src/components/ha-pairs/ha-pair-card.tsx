@@ -7,38 +7,82 @@ import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Panel } from '@/components/ui/panel';
 import { AgentStatusBadge } from '@/components/nodes/agent-status-badge';
+import { ApplyStatus } from '@/components/nodes/apply-status';
+import { formatRelativeTime, formatTimestamp } from '@/lib/format/relative-time';
+import { useLiveCluster } from '@/lib/live/live-cluster-context';
+import type { LiveDirector, LiveNode } from '@/lib/live/live-types';
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterHaPair, ClusterNode } from '@/lib/trpc/types';
 import { HaPairFormDialog } from './ha-pair-form-dialog';
+import { VrrpStateBadge } from './vrrp-state-badge';
+import { VrrpTimeline } from './vrrp-timeline';
 
-type Props = { pair: ClusterHaPair; clusterId: string; nodes: ClusterNode[]; serviceCount: number; canAdminister: boolean };
+type Props = { pair: ClusterHaPair; clusterId: string; clusterGeneration: number; nodes: ClusterNode[]; serviceCount: number; canAdminister: boolean };
 
-function DirectorRow({ label, node, priority, unicastIp }: { label: 'PRIMARY' | 'SECONDARY'; node: ClusterNode | undefined; priority: number; unicastIp: string | null }) {
+type DirectorRowProps = {
+  label: 'PRIMARY' | 'SECONDARY';
+  node: ClusterNode | undefined;
+  priority: number;
+  unicastIp: string | null;
+  live: LiveDirector | undefined;
+  liveNode: LiveNode | undefined;
+  generation: number;
+};
+
+function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generation }: DirectorRowProps) {
+  const since = live?.since != null ? new Date(live.since) : null;
   return (
-    <tr data-testid="pair-director" data-role={label}>
+    <tr data-testid="pair-director" data-role={label} data-node-name={node?.name} className="align-top">
       <td className="py-1 pr-3">
         <Badge tone={label === 'PRIMARY' ? 'blue' : 'gray'}>{label}</Badge>
       </td>
-      <td className="py-1 pr-3 font-medium">{node?.name ?? <span className="text-zinc-400">unknown node</span>}</td>
-      <td className="py-1 pr-3 font-mono text-xs text-zinc-600">{node?.managementAddress ?? ''}</td>
-      <td className="py-1 pr-3 font-mono text-xs" title="VRRP priority">
-        prio {priority}
+      <td className="py-1 pr-3">
+        <span className="font-medium">{node?.name ?? <span className="text-zinc-400">unknown node</span>}</span>
+        <span className="block font-mono text-[11px] text-zinc-500">{node?.managementAddress ?? ''}</span>
       </td>
-      <td className="py-1 pr-3 font-mono text-xs text-zinc-500">{unicastIp ? `unicast ${unicastIp}` : ''}</td>
-      <td className="py-1">{node ? <AgentStatusBadge status={node.agentStatus} /> : null}</td>
+      <td className="py-1 pr-3">
+        {live ? <VrrpStateBadge state={live.vrrpState} /> : <span className="text-xs text-zinc-400">no VRRP state</span>}
+        {since ? (
+          <time dateTime={since.toISOString()} title={formatTimestamp(since)} className="block text-[11px] text-zinc-500" data-testid="vrrp-since">
+            since {formatRelativeTime(since)}
+          </time>
+        ) : null}
+      </td>
+      <td className="py-1 pr-3 font-mono text-xs" title="VRRP priority (as keepalived reports it when live)">
+        prio {live?.priority ?? priority}
+        {unicastIp ? <span className="block text-[11px] text-zinc-500">unicast {unicastIp}</span> : null}
+      </td>
+      <td className="py-1 pr-3 font-mono text-[11px]" data-testid="vips-held">
+        {live && live.vipsHeld.length > 0 ? live.vipsHeld.join(' ') : <span className="text-zinc-400">{live ? 'no VIPs' : ''}</span>}
+      </td>
+      <td className="py-1">
+        {node ? <AgentStatusBadge status={liveNode?.agentStatus ?? node.agentStatus} /> : null}
+        {node ? (
+          <span className="mt-0.5 block">
+            <ApplyStatus live={liveNode} node={node} generation={generation} />
+          </span>
+        ) : null}
+      </td>
     </tr>
   );
 }
 
 /** One HA pair: both directors with their VRRP roles and priorities, the VIPs they carry, and auth. */
-export function HaPairCard({ pair, clusterId, nodes, serviceCount, canAdminister }: Props) {
+export function HaPairCard({ pair, clusterId, clusterGeneration, nodes, serviceCount, canAdminister }: Props) {
   const trpc = useTRPC();
   const refresh = useRefreshCluster();
   const remove = useMutation(trpc.haPair.delete.mutationOptions());
   const [isEditing, setEditing] = useState(false);
   const [isDeleting, setDeleting] = useState(false);
   const byId = new Map(nodes.map((n) => [n.id, n]));
+  const { latest } = useLiveCluster();
+  const livePair = latest?.pairs.find((p) => p.pairId === pair.id);
+  const liveDirector = (nodeId: string | null) => livePair?.directors.find((d) => d.nodeId === nodeId);
+  const liveNode = (nodeId: string | null) => latest?.nodes.find((n) => n.nodeId === nodeId);
+  const generation = latest?.generation ?? clusterGeneration;
+  const directorIds = [pair.primaryNodeId, ...(pair.secondaryNodeId ? [pair.secondaryNodeId] : [])];
+  const stateKey = (livePair?.directors ?? []).map((d) => `${d.nodeId}:${d.vrrpState}:${d.since ?? ''}`).join(',');
 
   return (
     <Panel className="flex flex-col" data-testid="ha-pair-card" role="region" aria-label={`HA pair ${pair.name}`}>
@@ -64,9 +108,9 @@ export function HaPairCard({ pair, clusterId, nodes, serviceCount, canAdminister
       <div className="flex flex-col gap-3 px-4 py-3">
         <table className="text-left text-[13px]" aria-label={`Directors of ${pair.name}`}>
           <tbody>
-            <DirectorRow label="PRIMARY" node={byId.get(pair.primaryNodeId)} priority={pair.primaryPriority} unicastIp={pair.primaryUnicastIp} />
+            <DirectorRow label="PRIMARY" node={byId.get(pair.primaryNodeId)} priority={pair.primaryPriority} unicastIp={pair.primaryUnicastIp} live={liveDirector(pair.primaryNodeId)} liveNode={liveNode(pair.primaryNodeId)} generation={generation} />
             {pair.secondaryNodeId ? (
-              <DirectorRow label="SECONDARY" node={byId.get(pair.secondaryNodeId)} priority={pair.secondaryPriority} unicastIp={pair.secondaryUnicastIp} />
+              <DirectorRow label="SECONDARY" node={byId.get(pair.secondaryNodeId)} priority={pair.secondaryPriority} unicastIp={pair.secondaryUnicastIp} live={liveDirector(pair.secondaryNodeId)} liveNode={liveNode(pair.secondaryNodeId)} generation={generation} />
             ) : (
               <tr>
                 <td colSpan={6} className="py-1 text-xs text-zinc-500">
@@ -91,6 +135,7 @@ export function HaPairCard({ pair, clusterId, nodes, serviceCount, canAdminister
             {serviceCount} service{serviceCount === 1 ? '' : 's'}
           </span>
         </div>
+        <VrrpTimeline clusterId={clusterId} nodeIds={directorIds} stateKey={stateKey} />
       </div>
       {isEditing ? <HaPairFormDialog open onClose={() => setEditing(false)} clusterId={clusterId} nodes={nodes} pair={pair} /> : null}
       {isDeleting ? (

@@ -26,7 +26,7 @@ export function HaPairSection({ detail, canAdminister }: { detail: ClusterDetail
       ) : (
         <div className="grid gap-3 lg:grid-cols-2">
           {detail.haPairs.map((pair) => (
-            <HaPairCard key={pair.id} pair={pair} clusterId={detail.cluster.id} nodes={detail.nodes} serviceCount={detail.services.filter((s) => s.haPairId === pair.id).length} canAdminister={canAdminister} />
+            <HaPairCard key={pair.id} pair={pair} clusterId={detail.cluster.id} clusterGeneration={detail.cluster.generation} nodes={detail.nodes} serviceCount={detail.services.filter((s) => s.haPairId === pair.id).length} canAdminister={canAdminister} />
           ))}
         </div>
       )}

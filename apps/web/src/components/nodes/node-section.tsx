@@ -12,30 +12,19 @@ import { formatRelativeTime, formatTimestamp } from '@/lib/format/relative-time'
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterDetail, ClusterNode } from '@/lib/trpc/types';
+import { useLiveCluster } from '@/lib/live/live-cluster-context';
 import { AgentStatusBadge } from './agent-status-badge';
+import { ApplyStatus } from './apply-status';
+import { DriftDialog } from './drift-dialog';
 import { NodeFormDialog } from './node-form-dialog';
 import { NodeTokenDialog } from './node-token-dialog';
 
-function AppliedGeneration({ node, generation }: { node: ClusterNode; generation: number }) {
-  if (node.lastApplyError) {
-    return (
-      <span className="text-xs text-red-700" title={node.lastApplyError}>
-        apply failed{node.appliedGeneration !== null ? ` (gen ${node.appliedGeneration})` : ''}
-      </span>
-    );
-  }
-  if (node.appliedGeneration === null) return <span className="text-xs text-zinc-400">not applied</span>;
-  const isCurrent = node.appliedGeneration >= generation;
-  return (
-    <span className={`font-mono text-xs ${isCurrent ? 'text-emerald-700' : 'text-amber-700'}`} title={isCurrent ? 'Up to date' : `Cluster is at gen ${generation}`}>
-      gen {node.appliedGeneration}
-      {isCurrent ? '' : ' (behind)'}
-    </span>
-  );
-}
-
-/** The hosts of the cluster, directors first, with their agents' state. */
-export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; canAdminister: boolean }) {
+/** The hosts of the cluster, directors first, with their agents' state, apply status and drift (live). */
+export function NodeSection({ detail, canOperate, canAdminister }: { detail: ClusterDetail; canOperate: boolean; canAdminister: boolean }) {
+  const { latest } = useLiveCluster();
+  const liveNodes = new Map((latest?.nodes ?? []).map((n) => [n.nodeId, n]));
+  const generation = latest?.generation ?? detail.cluster.generation;
+  const [driftOf, setDriftOf] = useState<ClusterNode | null>(null);
   const trpc = useTRPC();
   const refresh = useRefreshCluster();
   const remove = useMutation(trpc.node.delete.mutationOptions());
@@ -73,11 +62,15 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
                 <th scope="col" className="px-3 py-1.5 font-medium">Agent</th>
                 <th scope="col" className="px-3 py-1.5 font-medium">Last seen</th>
                 <th scope="col" className="px-3 py-1.5 font-medium">Applied</th>
+                <th scope="col" className="px-3 py-1.5 font-medium">Drift</th>
                 {canAdminister ? <th scope="col" className="px-4 py-1.5"><span className="sr-only">Actions</span></th> : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100">
-              {nodes.map((node) => (
+              {nodes.map((node) => {
+                const live = liveNodes.get(node.id);
+                const driftCount = live?.driftCount ?? 0;
+                return (
                 <tr key={node.id} data-testid="node-row" data-node-name={node.name} className="hover:bg-zinc-50/70">
                   <td className="px-4 py-1.5 font-medium">{node.name}</td>
                   <td className="px-3 py-1.5">
@@ -86,7 +79,7 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
                   <td className="px-3 py-1.5 font-mono text-xs">{node.managementAddress}</td>
                   <td className="px-3 py-1.5">
                     <span className="flex items-center gap-2">
-                      <AgentStatusBadge status={node.agentStatus} />
+                      <AgentStatusBadge status={live?.agentStatus ?? node.agentStatus} />
                       {node.agentVersion ? <span className="font-mono text-[11px] text-zinc-400">v{node.agentVersion}</span> : null}
                     </span>
                   </td>
@@ -94,7 +87,18 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
                     {node.lastSeenAt ? <time dateTime={new Date(node.lastSeenAt).toISOString()} title={formatTimestamp(new Date(node.lastSeenAt))}>{formatRelativeTime(new Date(node.lastSeenAt))}</time> : <span className="text-zinc-400">never</span>}
                   </td>
                   <td className="px-3 py-1.5">
-                    <AppliedGeneration node={node} generation={detail.cluster.generation} />
+                    <ApplyStatus live={live} node={node} generation={generation} />
+                  </td>
+                  <td className="px-3 py-1.5">
+                    {driftCount > 0 ? (
+                      <Button size="sm" onClick={() => setDriftOf(node)} aria-label={`${driftCount} drift item(s) on ${node.name}: show`} data-testid="drift-button" className="border-amber-300 bg-amber-50 text-amber-900 hover:bg-amber-100">
+                        {driftCount} drift
+                      </Button>
+                    ) : (
+                      <span className="text-xs text-zinc-400" data-testid="drift-none">
+                        {live ? 'none' : '—'}
+                      </span>
+                    )}
                   </td>
                   {canAdminister ? (
                     <td className="px-4 py-1.5 text-right whitespace-nowrap">
@@ -110,12 +114,14 @@ export function NodeSection({ detail, canAdminister }: { detail: ClusterDetail; 
                     </td>
                   ) : null}
                 </tr>
-              ))}
+                );
+              })}
             </tbody>
           </table>
         </Panel>
       )}
       {isCreating ? <NodeFormDialog open onClose={() => setCreating(false)} clusterId={detail.cluster.id} defaultRole={nodes.filter((n) => n.role === 'DIRECTOR').length >= 2 ? 'REAL_SERVER' : 'DIRECTOR'} /> : null}
+      {driftOf ? <DriftDialog clusterId={detail.cluster.id} node={driftOf} canOperate={canOperate} canAdminister={canAdminister} onClose={() => setDriftOf(null)} /> : null}
       {tokenFor ? <NodeTokenDialog node={tokenFor} onClose={() => setTokenFor(null)} /> : null}
       {editing ? <NodeFormDialog open onClose={() => setEditing(null)} clusterId={detail.cluster.id} node={editing} /> : null}
       {deleting ? (

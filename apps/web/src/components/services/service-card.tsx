@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState } from 'react';
 import { Badge } from '@/components/ui/badge';
 import { Button } from '@/components/ui/button';
@@ -8,16 +9,26 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Panel } from '@/components/ui/panel';
 import { RealServerFormDialog } from '@/components/real-servers/real-server-form-dialog';
 import { RealServerTable } from '@/components/real-servers/real-server-table';
+import { ServiceLivePanel } from '@/components/live/service-live-panel';
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterHaPair, ClusterNode, ClusterService } from '@/lib/trpc/types';
 import { describePersistence, SCHEDULER_NAMES } from './describe-service';
 import { ServiceFormDialog } from './service-form-dialog';
 
-type Props = { service: ClusterService; clusterId: string; haPairs: ClusterHaPair[]; nodes: ClusterNode[]; canOperate: boolean };
+type Props = {
+  service: ClusterService;
+  clusterId: string;
+  haPairs: ClusterHaPair[];
+  nodes: ClusterNode[];
+  canOperate: boolean;
+  isPreventingPortReuse: boolean | null;
+  /** On the service's own page the header links back instead of to itself, and the graphs are larger. */
+  variant?: 'card' | 'page';
+};
 
 /** One virtual service: its key, scheduling and persistence, and the real servers behind it. */
-export function ServiceCard({ service, clusterId, haPairs, nodes, canOperate }: Props) {
+export function ServiceCard({ service, clusterId, haPairs, nodes, canOperate, isPreventingPortReuse, variant = 'card' }: Props) {
   const trpc = useTRPC();
   const refresh = useRefreshCluster();
   const remove = useMutation(trpc.service.delete.mutationOptions());
@@ -31,7 +42,15 @@ export function ServiceCard({ service, clusterId, haPairs, nodes, canOperate }: 
     <Panel className="overflow-hidden" data-testid="service-card" data-service-key={service.serviceKey} aria-label={`Virtual service ${service.serviceKey}`} role="region">
       <div className="flex flex-wrap items-center gap-x-4 gap-y-2 px-4 py-3">
         <div className="flex min-w-0 items-baseline gap-2">
-          <h3 className="font-mono text-[15px] font-semibold">{service.serviceKey}</h3>
+          <h3 className="font-mono text-[15px] font-semibold">
+            {variant === 'card' ? (
+              <Link href={`/clusters/${clusterId}/services/${service.id}`} className="hover:underline" title="Open the service: all graphs, larger">
+                {service.serviceKey}
+              </Link>
+            ) : (
+              service.serviceKey
+            )}
+          </h3>
           {service.name ? <span className="truncate text-zinc-500">{service.name}</span> : null}
         </div>
         <div className="flex flex-wrap items-center gap-1.5">
@@ -66,13 +85,16 @@ export function ServiceCard({ service, clusterId, haPairs, nodes, canOperate }: 
             No real servers yet{canOperate ? ' — add one to start sending traffic.' : '.'}
           </p>
         ) : (
-          <RealServerTable service={service} nodes={nodes} canOperate={canOperate} />
+          <RealServerTable service={service} clusterId={clusterId} nodes={nodes} canOperate={canOperate} isPreventingPortReuse={isPreventingPortReuse} />
         )}
       </div>
       {service.realServers.length > 0 ? (
         <div className="flex justify-end border-t border-zinc-100 bg-zinc-50/60 px-4 py-1 text-[11px] text-zinc-500">
           {service.realServers.length} real server{service.realServers.length === 1 ? '' : 's'} · total weight <span className="ml-1 font-mono">{totalWeight}</span>
         </div>
+      ) : null}
+      {service.realServers.length > 0 ? (
+        <ServiceLivePanel clusterId={clusterId} serviceId={service.id} serviceKey={service.serviceKey} realServers={service.realServers} variant={variant === 'page' ? 'full' : 'compact'} />
       ) : null}
       {isEditing ? <ServiceFormDialog open onClose={() => setEditing(false)} clusterId={clusterId} haPairs={haPairs} service={service} /> : null}
       {isAdding ? <RealServerFormDialog open onClose={() => setAdding(false)} service={service} nodes={nodes} /> : null}

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Button } from '@/components/ui/button';
 import { EmptyState } from '@/components/ui/empty-state';
 import { Section } from '@/components/ui/section';
+import { portReuseSetting } from '@/lib/live/port-reuse-setting';
 import type { ClusterDetail } from '@/lib/trpc/types';
 import { ServiceCard } from './service-card';
 import { ServiceFormDialog } from './service-form-dialog';
@@ -28,7 +29,7 @@ export function ServiceSection({ detail, canOperate }: { detail: ClusterDetail; 
       ) : (
         <div className="flex flex-col gap-3">
           {detail.services.map((service) => (
-            <ServiceCard key={service.id} service={service} clusterId={detail.cluster.id} haPairs={detail.haPairs} nodes={detail.nodes} canOperate={canOperate} />
+            <ServiceCard key={service.id} service={service} clusterId={detail.cluster.id} haPairs={detail.haPairs} nodes={detail.nodes} canOperate={canOperate} isPreventingPortReuse={portReuseSetting(detail.cluster)} />
           ))}
         </div>
       )}

@@ -1,7 +1,7 @@
 'use client';
 
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/trpc/router';
@@ -47,9 +47,15 @@ function makeQueryClient(): QueryClient {
 
 function makeTrpcClient() {
   return createTRPCClient<AppRouter>({
-    // Live data (agent status, IPVS counters) will arrive over SSE: this becomes a splitLink with
-    // an httpSubscriptionLink for `op.type === 'subscription'` and this batch link for the rest.
-    links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+    // Live data (counters, VRRP, apply status, drains) arrives over SSE, which goes through the App
+    // Router route handler unbuffered; queries and mutations keep the batch link.
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({ url: '/api/trpc', transformer: superjson }),
+        false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
+      }),
+    ],
   });
 }
 
