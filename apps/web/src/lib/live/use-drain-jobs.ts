@@ -4,6 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { useTRPC } from '@/lib/trpc/client';
 import { useLiveCluster } from './live-cluster-context';
+import { currentDrainJobs } from './current-drain-jobs';
 import type { DrainJobView } from './live-types';
 
 /**
@@ -16,15 +17,4 @@ export function useDrainJobs(clusterId: string): Map<string, DrainJobView> {
   const list = useQuery(trpc.drain.list.queryOptions({ clusterId }, { enabled: latest === null }));
   const jobs = latest?.drains ?? list.data ?? [];
   return useMemo(() => currentDrainJobs(jobs), [jobs]);
-}
-
-/** Newest job per real server, left out once restored (the server is back at its weight). */
-export function currentDrainJobs(jobs: ReadonlyArray<DrainJobView>): Map<string, DrainJobView> {
-  const newest = new Map<string, DrainJobView>();
-  for (const job of jobs) {
-    const seen = newest.get(job.realServerId);
-    if (!seen || seen.startedAt.getTime() < job.startedAt.getTime()) newest.set(job.realServerId, job);
-  }
-  for (const [id, job] of newest) if (job.restoredAt) newest.delete(id);
-  return newest;
 }

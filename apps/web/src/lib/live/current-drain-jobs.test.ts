@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DrainJobView } from './live-types';
-import { currentDrainJobs } from './use-drain-jobs';
+import { currentDrainJobs } from './current-drain-jobs';
 
 const job = (jobId: string, realServerId: string, startedAt: number, restoredAt: number | null = null): DrainJobView => ({
   jobId,
