@@ -193,10 +193,14 @@ async function main(): Promise<void> {
   // The shared client on globalThis: the gateway and Next's route bundles use one pool.
   const stats = createStatsRecorder({ db: getPrisma(), settings: options.statsSettings });
   const gateway = createAgentGateway({ db: getPrisma(), settings: options.agentSettings, stats });
+  // Drain jobs are judged every second on the live counters the gateway feeds (same process, globalThis).
+  const { startDrainRunner } = await import('@fulcrum/core/drain/drain-runner');
+  const drains = startDrainRunner({ db: getPrisma() });
   let web;
   try {
     web = await startWebServer({ port: options.port, host: options.host, dev: options.dev, upgradeRoutes: [{ path: AGENT_WS_PATH, handle: gateway.handleUpgrade }] });
   } catch (error) {
+    await drains.stop();
     await gateway.close();
     await stats.stop();
     await stopDatabase();
@@ -216,7 +220,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping…`);
-    // Agents first (1001, they keep their state and reconnect later), then the history's last minute, then HTTP.
+    // Drain verdicts first (jobs stay RUNNING in Postgres and resume on the next start), then agents
+    // (1001, they keep their state and reconnect later), then the history's last minute, then HTTP.
+    await drains.stop();
     await gateway.close();
     await stats.stop();
     await web.close();

@@ -1,12 +1,13 @@
-import type { ClusterFields, UpdateClusterInput } from '@fulcrum/lvs/estate/cluster';
+import type { CreateClusterInput, UpdateClusterInput } from '@fulcrum/lvs/estate/cluster';
 import type { ObjectRef } from '@fulcrum/lvs/estate/common';
+import type { z } from 'zod';
 import { assertRole, type Actor } from '../auth/actor';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
 import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
 
-const CLUSTER_SELECT = { id: true, name: true, description: true, generation: true, version: true } as const;
+const CLUSTER_SELECT = { id: true, name: true, description: true, generation: true, preventPortReuseLeaks: true, version: true } as const;
 
 async function withDuplicateName<T>(name: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -18,12 +19,12 @@ async function withDuplicateName<T>(name: string, run: () => Promise<T>): Promis
 }
 
 /** Creates a cluster (admin). */
-export async function createCluster(options: { db: Db; actor: Actor; input: ClusterFields }) {
+export async function createCluster(options: { db: Db; actor: Actor; input: z.input<typeof CreateClusterInput> }) {
   assertRole(options.actor, 'ADMIN');
   const { db, actor, input } = options;
   return withDuplicateName(input.name, () =>
     commitChange(db, { actor, clusterId: null }, async (tx) => {
-      const cluster = await tx.cluster.create({ data: { name: input.name, description: input.description }, select: CLUSTER_SELECT });
+      const cluster = await tx.cluster.create({ data: { name: input.name, description: input.description ?? '', preventPortReuseLeaks: input.preventPortReuseLeaks ?? false }, select: CLUSTER_SELECT });
       return {
         result: cluster,
         clusterId: cluster.id,
@@ -50,7 +51,7 @@ export async function updateCluster(options: { db: Db; actor: Actor; input: Upda
       const before = await loadClusterForEdit(tx, input);
       const updated = await tx.cluster.updateMany({
         where: { id: input.id, version: input.version },
-        data: { name: input.name, description: input.description, version: { increment: 1 } },
+        data: { name: input.name, description: input.description, preventPortReuseLeaks: input.preventPortReuseLeaks, version: { increment: 1 } },
       });
       if (updated.count !== 1) throw await staleEditError(tx, { objectType: 'Cluster', objectId: input.id, label: `Cluster ${before.name}`, exists: true, expectedVersion: input.version });
       const after = await tx.cluster.findUniqueOrThrow({ where: { id: input.id }, select: CLUSTER_SELECT });

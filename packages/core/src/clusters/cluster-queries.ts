@@ -48,6 +48,7 @@ export async function getClusterDetail(options: { db: Db; clusterId: string }) {
       name: true,
       description: true,
       generation: true,
+      preventPortReuseLeaks: true,
       version: true,
       nodes: {
         orderBy: [{ role: 'asc' }, { name: 'asc' }],
@@ -68,7 +69,7 @@ export async function getClusterDetail(options: { db: Db; clusterId: string }) {
       },
       haPairs: {
         orderBy: { name: 'asc' },
-        select: { ...HA_PAIR_FIELDS, version: true },
+        select: { ...HA_PAIR_FIELDS, preventPortReuseLeaks: true, version: true },
       },
       services: {
         orderBy: [{ serviceKey: 'asc' }],

@@ -28,13 +28,13 @@ export async function loadClusterRows(options: { db: Db; clusterId: string }): P
   const { db, clusterId } = options;
   return db.$transaction(
     async (tx) => {
-      const cluster = await tx.cluster.findUnique({ where: { id: clusterId }, select: { id: true, generation: true } });
+      const cluster = await tx.cluster.findUnique({ where: { id: clusterId }, select: { id: true, generation: true, preventPortReuseLeaks: true } });
       if (!cluster) throw new AppError('NOT_FOUND', 'That cluster does not exist');
       const [nodes, pairs, services] = await Promise.all([
         tx.node.findMany({ where: { clusterId }, select: { id: true, name: true, role: true } }),
         tx.haPair.findMany({
           where: { clusterId },
-          select: HA_PAIR_FIELDS,
+          select: { ...HA_PAIR_FIELDS, preventPortReuseLeaks: true },
         }),
         tx.virtualService.findMany({
           where: { clusterId },
@@ -42,7 +42,11 @@ export async function loadClusterRows(options: { db: Db; clusterId: string }): P
             ...SERVICE_FIELDS,
             realServers: {
               orderBy: [{ address: 'asc' }, { port: 'asc' }],
-              select: REAL_SERVER_FIELDS,
+              select: {
+                ...REAL_SERVER_FIELDS,
+                // A drain asking to expire persistence templates stays in effect until it is restored.
+                drainJobs: { where: { restoredAt: null, expirePersistence: true }, select: { id: true }, take: 1 },
+              },
             },
           },
         }),
@@ -51,8 +55,12 @@ export async function loadClusterRows(options: { db: Db; clusterId: string }): P
         clusterId,
         generation: cluster.generation,
         nodes,
-        pairs,
-        services: services.map((s) => ({ ...s, fwmark: s.fwmark === null ? null : Number(s.fwmark) })),
+        pairs: pairs.map((p) => ({ ...p, preventPortReuseLeaks: p.preventPortReuseLeaks ?? cluster.preventPortReuseLeaks })),
+        services: services.map((s) => ({
+          ...s,
+          fwmark: s.fwmark === null ? null : Number(s.fwmark),
+          realServers: s.realServers.map(({ drainJobs, ...rs }) => ({ ...rs, expirePersistence: drainJobs.length > 0 })),
+        })),
       };
     },
     { isolationLevel: 'RepeatableRead' },

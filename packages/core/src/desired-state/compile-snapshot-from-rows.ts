@@ -26,6 +26,8 @@ export type PairRow = {
   secondaryUnicastIp: string | null;
   vips: string[];
   natGatewayIp: string | null;
+  /** Effective (pair override, else cluster) "prevent port-reuse leaks": conn_reuse_mode=3 on the pair's directors. */
+  preventPortReuseLeaks?: boolean;
 };
 
 /** A real server row. */
@@ -39,6 +41,8 @@ export type RealServerRow = {
   adminState: 'READY' | 'DRAINING' | 'DRAINED' | 'MAINT';
   upperThreshold: number | null;
   lowerThreshold: number | null;
+  /** An unrestored drain of this server asked to expire persistence templates. */
+  expirePersistence?: boolean;
 };
 
 /** A virtual service row with its real servers. */
@@ -114,6 +118,20 @@ export function keepalivedName(name: string, suffix = ''): string {
 
 const hostPrefix = (address: string) => (addressFamily(address) === 'ipv6' ? 128 : 32);
 
+/**
+ * With the default conn_reuse_mode=1, a client reusing a source port whose entry is still in the
+ * connection table is sent to that entry's server: in the lab a drained DR server kept getting such
+ * requests for up to 37 s after the drain (14 in a control run); with 3 none leaked.
+ */
+export const CONN_REUSE_MODE_NO_LEAKS = { key: 'net.ipv4.vs.conn_reuse_mode', value: 3 } as const;
+
+/**
+ * Persistence templates keep sending a sticky client to its server even at weight 0; with this set
+ * the kernel expires a template whose destination is quiescent when it is next used, so the drain
+ * really stops new connections for persistent services.
+ */
+export const EXPIRE_QUIESCENT_TEMPLATE = { key: 'net.ipv4.vs.expire_quiescent_template', value: 1 } as const;
+
 /** The node's desired state from its cluster's rows. Pure; validate the result with NodeSnapshot before sending it. */
 export function compileSnapshotFromRows(rows: ClusterRows, nodeId: string): CompiledRows {
   const node = rows.nodes.find((n) => n.id === nodeId);
@@ -132,11 +150,13 @@ function compileDirector(rows: ClusterRows, node: NodeRow): CompiledRows {
   const pairById = new Map(pairs.map((p) => [p.id, p]));
 
   const services: Array<{ key: string; value: z.input<typeof VirtualService> }> = [];
+  let expirePersistence = false;
   const healthChecks: z.input<typeof HealthCheck>[] = [];
   for (const service of rows.services) {
     const pair = pairById.get(service.haPairId);
     if (!pair) continue;
     const key = kernelServiceKey(service, pair);
+    if (service.realServers.some((rs) => rs.expirePersistence === true)) expirePersistence = true;
     const destinations = service.realServers.map((rs) => ({
       address: rs.address,
       port: rs.port,
@@ -262,10 +282,24 @@ function compileDirector(rows: ClusterRows, node: NodeRow): CompiledRows {
 
   return {
     generation: rows.generation,
-    node: { role: 'DIRECTOR', ipvs: { services: services.map((s) => s.value) }, keepalived, addresses, sysctls: [], healthChecks },
+    node: { role: 'DIRECTOR', ipvs: { services: services.map((s) => s.value) }, keepalived, addresses, sysctls: directorSysctls(pairs, expirePersistence), healthChecks },
     issues,
     reportable,
   };
+}
+
+/**
+ * Sysctls a director gets beyond its host plan. Both are per network namespace (global to the
+ * director), so one pair asking is enough. expire_quiescent_template is set only while a drain that
+ * asked for it is in effect (until restore) rather than for good: it changes persistence for every
+ * service on the director, including servers a health check quiesces, and the agent puts back the
+ * host's own value once no snapshot wants it — so a drain's choice does not outlive the drain.
+ */
+function directorSysctls(pairs: PairRow[], expirePersistence: boolean): Array<{ key: string; value: number }> {
+  const sysctls: Array<{ key: string; value: number }> = [];
+  if (pairs.some((p) => p.preventPortReuseLeaks === true)) sysctls.push({ ...CONN_REUSE_MODE_NO_LEAKS });
+  if (expirePersistence) sysctls.push({ ...EXPIRE_QUIESCENT_TEMPLATE });
+  return sysctls;
 }
 
 function compileRealServer(rows: ClusterRows, node: NodeRow): CompiledRows {

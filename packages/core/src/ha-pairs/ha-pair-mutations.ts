@@ -8,7 +8,7 @@ import type { Db, Tx } from '../db';
 import { AppError, fieldError, isUniqueViolation, type FieldErrors } from '../errors/app-error';
 
 // authSecret is selected for the audit (which records only whether it is set), never returned.
-const PAIR_SELECT = { ...HA_PAIR_FIELDS, clusterId: true, version: true } as const;
+const PAIR_SELECT = { ...HA_PAIR_FIELDS, clusterId: true, preventPortReuseLeaks: true, version: true } as const;
 
 type PairRow = { authSecret: string | null } & Record<string, unknown>;
 
@@ -65,6 +65,8 @@ function pairData(pair: PairFields) {
     vips: pair.vips.map(canonicalAddress),
     // undefined (an update that does not mention it) keeps the stored gateway: Prisma skips undefined.
     natGatewayIp: pair.natGatewayIp == null ? pair.natGatewayIp : canonicalAddress(pair.natGatewayIp),
+    // undefined keeps the stored override; null follows the cluster's setting.
+    preventPortReuseLeaks: pair.preventPortReuseLeaks,
   };
 }
 

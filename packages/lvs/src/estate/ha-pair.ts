@@ -30,6 +30,8 @@ const pairShape = {
   vips: z.array(IpAddress).max(MAX_VIPS_PER_PAIR, `A pair carries at most ${MAX_VIPS_PER_PAIR} VIPs`).default([]),
   /** NAT only: the address NAT real servers must route through (a VIP-side address of the directors); null = none. */
   natGatewayIp: IpAddress.nullable().default(null),
+  /** conn_reuse_mode=3 on this pair's directors: true/false overrides the cluster's setting, null follows it; absent on update keeps it. */
+  preventPortReuseLeaks: z.boolean({ error: 'Prevent port-reuse leaks must be true, false or empty' }).nullable().optional(),
 };
 
 type PairCheck = {

@@ -25,6 +25,8 @@ import { recordDrift } from '@fulcrum/core/events/drift-reports';
 import { recordHealthTransition } from '@fulcrum/core/events/health-transitions';
 import { recordVrrpTransition } from '@fulcrum/core/events/vrrp-states';
 import { AppError } from '@fulcrum/core/errors/app-error';
+import { recordKernelTable } from '@fulcrum/core/kernel-view/kernel-table-store';
+import { publishLiveSignal } from '@fulcrum/core/live/live-signals';
 import { createStatsRecorder, type StatsBatch, type StatsRecorder } from '@fulcrum/core/stats/stats-recorder';
 import { readStatsSettings } from '@fulcrum/core/stats/stats-settings';
 import { AgentConnection, HANDSHAKE_TIMEOUT_MS, TOUCH_INTERVAL_MS, type GatewayLog } from './agent-connection';
@@ -196,6 +198,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
           return;
         }
         await recordAgentApplied({ db, node, report: frame });
+        publishLiveSignal({ clusterId: node.clusterId, reason: 'apply' });
         return;
       }
       case 'drift':
@@ -214,6 +217,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
         const dropped = frame.services.length + frame.destinations.length - batch.services.length - batch.destinations.length;
         if (dropped > 0) log('warn', 'stats for services or destinations this node does not run were ignored', { node: node.id, dropped });
         stats.ingest(node.id, batch, now);
+        if (frame.kernelTable !== undefined) recordKernelTable(node.id, frame.kernelTable, now);
         return;
       }
       case 'vrrp': {
@@ -223,11 +227,13 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
           return;
         }
         await recordVrrpTransition({ db, clusterId: node.clusterId, nodeId: node.id, instance: frame.instance, state: frame.state, priority: frame.priority, at: new Date(frame.at) });
+        publishLiveSignal({ clusterId: node.clusterId, reason: 'vrrp' });
         return;
       }
       case 'health': {
         const ids = connection.reportable.services[frame.serviceKey]?.destinations[frame.destinationKey];
         const updated = ids ? await recordHealthTransition({ db, clusterId: node.clusterId, nodeId: node.id, realServerIds: ids, serviceKey: frame.serviceKey, destinationKey: frame.destinationKey, state: frame.state, message: frame.message, at: new Date(frame.at) }) : 0;
+        if (updated > 0) publishLiveSignal({ clusterId: node.clusterId, reason: 'health' });
         if (updated === 0) {
           log('warn', 'health for a destination this node does not direct was ignored', { node: node.id, serviceKey: frame.serviceKey, destinationKey: frame.destinationKey });
           connection.sendError('UNEXPECTED_FRAME', 'Unknown destination for this node: ignored');
@@ -270,6 +276,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
           previous?.close(CloseCode.REPLACED, 'Replaced by a newer connection of this node');
           log('info', 'agent connected', { node: node.id, name: node.name, agentVersion: c.agentVersion, hostname: c.hostname, remote: c.remoteAddress });
           await track('marking connected', markAgentConnected({ db, node, agentVersion: c.agentVersion, hostname: c.hostname, lastAppliedGeneration: c.lastAppliedGeneration }));
+          publishLiveSignal({ clusterId: node.clusterId, reason: 'agent' });
           c.lastTouchedAt = Date.now();
           const rows = await loadClusterRows({ db, clusterId: node.clusterId });
           sendSnapshot(c, rows, false);
@@ -281,7 +288,7 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
           if (!node || byNode.get(node.id) !== c) return;
           byNode.delete(node.id);
           log('info', 'agent disconnected', { node: node.id, code, reason });
-          void track('marking disconnected', markAgentDisconnected({ db, node, lastSeenAt: new Date(c.lastHeardAt), code, reason }));
+          void track('marking disconnected', markAgentDisconnected({ db, node, lastSeenAt: new Date(c.lastHeardAt), code, reason }).then(() => publishLiveSignal({ clusterId: node.clusterId, reason: 'agent' })));
         },
       },
       req.socket.remoteAddress ?? 'unknown',
