@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, constants, openSync } from 'node:fs';
-import { lstat, mkdir, open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Keepalived } from '@fulcrum/lvs/commands/keepalived';
@@ -126,8 +126,10 @@ export class LinuxKeepalivedHost implements KeepalivedHost {
     const path = await this.ensureNotifyFifo();
     // O_RDWR: opening never blocks waiting for a writer, and keepalived restarting (closing its end)
     // never ends the stream with EOF. O_NONBLOCK lets libuv poll it like a pipe.
-    const handle = await open(path, constants.O_RDWR | constants.O_NONBLOCK);
-    const socket = new Socket({ fd: handle.fd, readable: true, writable: false });
+    // a plain descriptor, not a FileHandle: a FileHandle is closed when garbage-collected, which would
+    // silently end the stream under the socket (found in the lab: VRRP lines stopped after a minute)
+    const fd = openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+    const socket = new Socket({ fd, readable: true, writable: false });
     let buffered = '';
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
