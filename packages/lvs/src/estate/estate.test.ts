@@ -76,7 +76,9 @@ describe('primitives', () => {
 
 describe('cluster and node inputs', () => {
   it('requires a clean name and bounds the description', () => {
-    expect(CreateClusterInput.parse({ name: 'prod-eu', description: '' })).toEqual({ name: 'prod-eu', description: '' });
+    expect(CreateClusterInput.parse({ name: 'prod-eu', description: '' })).toEqual({ name: 'prod-eu', description: '', preventPortReuseLeaks: false });
+    expect(CreateClusterInput.parse({ name: 'prod-eu', description: '', preventPortReuseLeaks: true }).preventPortReuseLeaks).toBe(true);
+    expect(fieldMessages(CreateClusterInput, { name: 'prod-eu', preventPortReuseLeaks: 'yes' }).preventPortReuseLeaks).toEqual(['Prevent port-reuse leaks must be true or false']);
     expect(fieldMessages(CreateClusterInput, { name: '$(id)', description: 'x'.repeat(501) })).toEqual({
       name: [expect.stringMatching(/Name may contain only/)],
       description: ['Description must be at most 500 characters'],
