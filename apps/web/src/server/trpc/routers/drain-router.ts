@@ -3,6 +3,7 @@ import { forceDrain, listDrainJobs, restoreRealServer, startDrain } from '@fulcr
 import { DrainJobView, ForceDrainInput, ListDrainsInput, RestoreDrainInput, RestoreDrainResult, StartDrainInput, StartDrainResult } from '@fulcrum/core/drain/drain-schemas';
 import { operatorProcedure, router, viewerProcedure } from '../init';
 
+/** Drain jobs of real servers: start, force, restore, list. */
 export const drainRouter = router({
   /** Drains a real server: weight 0 on every director of its pair, a tracked job (CONFIRMATION_REQUIRED for the last serving one). */
   start: operatorProcedure.input(StartDrainInput).output(StartDrainResult).mutation(({ ctx, input }) => startDrain({ db: ctx.db, actor: ctx.actor, input })),

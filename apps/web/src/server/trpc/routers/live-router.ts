@@ -5,6 +5,7 @@ import { watchLiveCluster } from '@fulcrum/core/live/watch-live-cluster';
 import { asyncIterableOf } from '../async-iterable-output';
 import { router, viewerProcedure } from '../init';
 
+/** Live operations: the cluster view over SSE, one-shot view, per-service history. */
 export const liveRouter = router({
   /** The cluster's live view over SSE: at once, then ≈1 Hz, sooner after applies, VRRP and drain changes. */
   onCluster: viewerProcedure
