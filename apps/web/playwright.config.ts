@@ -16,8 +16,9 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   // The product is started once (embedded Postgres, migrations, first admin, production build).
   globalSetup: './e2e/global-setup.ts',
-  // The first run may build the web app: allow for it in the setup, not in each test.
-  globalTimeout: 15 * 60_000,
+  // The first run may build the web app: allow for it in the setup, not in each test. The lab spec
+  // boots a UML lab (waiting while another lab holds the machine) and watches minute-long windows.
+  globalTimeout: 30 * 60_000,
   timeout: 180_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,

@@ -1,18 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FullConfig } from '@playwright/test';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const START_TIMEOUT_MS = 10 * 60_000;
+import { startProduct } from './product';
 
 /**
- * Starts the product the way an operator does — `npm start` from the repository root — with a fresh
- * state directory (its own embedded Postgres) on the port chosen in playwright.config.ts. Reads the
- * one-time admin password from what start prints, hands it to the tests through the environment,
- * and returns the teardown that stops the product and removes the state.
+ * Starts the product once for the suite (see product.ts) on the port chosen in
+ * playwright.config.ts, hands the printed admin login to the tests through the environment, and
+ * returns the teardown that stops it and removes its state.
  *
  * The web app is rebuilt so the tests see the current code; FULCRUM_E2E_REUSE_BUILD=1 keeps an
  * existing build (faster when iterating on tests only). With FULCRUM_E2E_BASE_URL set, nothing is
@@ -28,79 +20,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   }
   const port = process.env.FULCRUM_E2E_PORT;
   if (!port) throw new Error('FULCRUM_E2E_PORT is not set: run through playwright.config.ts');
-  const stateDir = await mkdtemp(path.join(tmpdir(), 'fulcrum-e2e-'));
-  // mkdtemp makes the directory 0700; the embedded Postgres runs as user "postgres" and must be able
-  // to reach its data inside it (otherwise start.ts moves the data elsewhere and it outlives the run).
-  await chmod(stateDir, 0o755);
-  const args = ['start', '--', '--state-dir', stateDir, '--port', port, '--host', '127.0.0.1'];
-  if (process.env.FULCRUM_E2E_REUSE_BUILD !== '1') args.push('--rebuild');
-
-  // A preset admin password would not be printed: the test must see what a first start prints.
-  const { FULCRUM_ADMIN_PASSWORD: _password, FULCRUM_ADMIN_USERNAME: _username, DATABASE_URL: _database, ...env } = process.env;
-  // Own process group, so the teardown stops npm, tsx and node together by the group id.
-  const child = spawn('npm', args, {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...env, NEXT_TELEMETRY_DISABLED: '1', TURBO_TELEMETRY_DISABLED: '1' },
-  });
-
-  let output = '';
-  const started = await new Promise<{ url: string; username: string; password: string }>((resolve, reject) => {
-    let url: string | null = null;
-    let admin: { username: string; password: string } | null = null;
-    const timer = setTimeout(() => reject(new Error(`npm start did not come up within ${START_TIMEOUT_MS / 1000} s:\n${output}`)), START_TIMEOUT_MS);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output += text;
-      if (process.env.FULCRUM_E2E_VERBOSE === '1') process.stdout.write(text);
-      url ??= /Fulcrum is running at (http:\/\/\S+)/.exec(output)?.[1] ?? null;
-      const login = /Admin login: (\S+) \/ (\S+)/.exec(output);
-      if (login) admin ??= { username: login[1]!, password: login[2]! };
-      if (url && admin) {
-        clearTimeout(timer);
-        resolve({ url, ...admin });
-      } else if (url && /press Ctrl-C to stop/.test(output)) {
-        clearTimeout(timer);
-        reject(new Error(`npm start printed no admin login (was the state dir fresh?):\n${output}`));
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code} before it was ready:\n${output}`));
-    });
-  }).catch(async (error: unknown) => {
-    stopGroup(child);
-    await rm(stateDir, { recursive: true, force: true });
-    throw error;
-  });
-
-  process.env.FULCRUM_E2E_BASE_URL = started.url;
-  process.env.FULCRUM_E2E_ADMIN_USERNAME = started.username;
-  process.env.FULCRUM_E2E_ADMIN_PASSWORD = started.password;
-
-  return async () => {
-    await new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      const killTimer = setTimeout(() => stopGroup(child, 'SIGKILL'), 20_000);
-      child.once('exit', () => {
-        clearTimeout(killTimer);
-        resolve();
-      });
-      // SIGTERM: start.ts closes the web server and stops its embedded Postgres cleanly.
-      stopGroup(child);
-    });
-    await rm(stateDir, { recursive: true, force: true });
-  };
-}
-
-function stopGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
+  const product = await startProduct({ host: '127.0.0.1', port, rebuild: process.env.FULCRUM_E2E_REUSE_BUILD !== '1' });
+  process.env.FULCRUM_E2E_BASE_URL = product.url;
+  process.env.FULCRUM_E2E_ADMIN_USERNAME = product.username;
+  process.env.FULCRUM_E2E_ADMIN_PASSWORD = product.password;
+  return product.stop;
 }

@@ -30,7 +30,7 @@ export function LatestValuesTable({ service, colorOf, serviceKey }: Props) {
             <th scope="col" className="px-2 py-1 text-right font-medium">InAct{estimate}</th>
             <th scope="col" className="px-2 py-1 text-right font-medium">conns/s</th>
             <th scope="col" className="px-2 py-1 text-right font-medium">bytes/s</th>
-            <th scope="col" className="py-1 pl-2 font-medium" title="Share of new connections in the last minute / share of the weights">Observed / configured</th>
+            <th scope="col" className="py-1 pl-2 font-medium" title="Share of new connections in the last minute / share of the weights">Observed / weight</th>
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 font-mono tabular-nums">

@@ -3,7 +3,7 @@
 import { useEffect, useRef } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ANNOTATION_COLORS, placeAnnotations, type GraphAnnotation } from '@/lib/live/annotation-lanes';
+import { ANNOTATION_COLORS, placeAnnotations, shortAnnotationLabel, type GraphAnnotation } from '@/lib/live/annotation-lanes';
 import type { AlignedData } from '@/lib/live/live-series';
 import { TOTAL_COLOR } from './series-colors';
 
@@ -72,10 +72,12 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
                 ctx.stroke();
                 ctx.setLineDash([]);
                 const y = top + 2 * dpr + a.lane * LANE_HEIGHT * dpr;
-                const text = a.label;
+                const text = shortAnnotationLabel(a.kind, a.label);
                 const width = ctx.measureText(text).width + 6 * dpr;
-                // Labels near the right edge go to the left of their line so they stay visible.
-                const left = x + width + 3 * dpr > u.bbox.left + u.bbox.width ? x - width - 2 * dpr : x + 2 * dpr;
+                // Labels near the right edge go to the left of their line so they stay visible,
+                // but never past the plot's left edge.
+                const right = u.bbox.left + u.bbox.width;
+                const left = x + width + 3 * dpr > right ? Math.max(u.bbox.left, x - width - 2 * dpr) : x + 2 * dpr;
                 ctx.fillStyle = 'rgba(255,255,255,0.88)';
                 ctx.fillRect(left, y - 1 * dpr, width, 12 * dpr);
                 ctx.fillStyle = color;

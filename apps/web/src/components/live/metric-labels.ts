@@ -21,7 +21,8 @@ export const METRIC_SHORT: Record<LiveMetric, string> = { activeConn: 'ActiveCon
 export function metricFormatter(metric: LiveMetric): (value: number) => string {
   if (metric === 'bytesPerSec') return formatBytesPerSecond;
   if (metric === 'connsPerSec') return formatRate;
-  return (v) => String(Math.round(v));
+  // Connection counts are whole: a tick at 0.5 would print as a second "1" (or a meaningless half).
+  return (v) => (Number.isInteger(v) ? String(v) : '');
 }
 
 export const METRICS: LiveMetric[] = ['activeConn', 'inactConn', 'connsPerSec', 'bytesPerSec'];

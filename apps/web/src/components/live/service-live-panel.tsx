@@ -67,7 +67,7 @@ export function ServiceLivePanel({ clusterId, serviceId, serviceKey, realServers
           <RangePicker value={range} onChange={setRange} name={rangeName} />
         </div>
       </div>
-      <div className={variant === 'full' ? 'flex flex-col gap-4' : 'grid gap-4 xl:grid-cols-[minmax(0,1fr)_minmax(0,30rem)]'}>
+      <div className={variant === 'full' ? 'flex flex-col gap-4' : 'grid gap-4 xl:grid-cols-[minmax(0,1fr)_minmax(0,35rem)]'}>
         <div className={variant === 'full' ? 'grid gap-4 lg:grid-cols-2' : 'min-w-0'}>
           {shown.map((m) => (
             <MetricGraph
@@ -85,7 +85,7 @@ export function ServiceLivePanel({ clusterId, serviceId, serviceKey, realServers
             />
           ))}
         </div>
-        <div className="min-w-0">
+        <div className="min-w-0 overflow-x-auto">
           <LatestValuesTable service={liveService} colorOf={colorOf} serviceKey={serviceKey} />
         </div>
       </div>

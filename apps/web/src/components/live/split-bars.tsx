@@ -7,8 +7,8 @@ import type { ShareRow } from '@/lib/live/split-shares';
 export function SplitBars({ row, color }: { row: ShareRow; color: string }) {
   const observed = row.observedPercent;
   return (
-    <div className="flex min-w-44 items-center gap-2" title={`Observed ${observed === null ? '—' : `${observed} %`} of new connections in the last minute; configured ${row.configuredPercent} % by weight`}>
-      <div className="flex w-24 flex-col gap-0.5" aria-hidden>
+    <div className="flex items-center gap-2" title={`Observed ${observed === null ? '—' : `${observed} %`} of new connections in the last minute; configured ${row.configuredPercent} % by weight`}>
+      <div className="flex w-16 shrink-0 flex-col gap-0.5" aria-hidden>
         <div className="h-1.5 rounded-sm bg-zinc-100">
           <div className="h-1.5 rounded-sm" style={{ width: `${observed ?? 0}%`, background: color }} />
         </div>

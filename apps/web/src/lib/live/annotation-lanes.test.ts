@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeAnnotations } from './annotation-lanes';
+import { placeAnnotations, shortAnnotationLabel } from './annotation-lanes';
 
 // One pixel per second makes the geometry easy to read.
 const toPx = (t: number) => t;
@@ -57,5 +57,14 @@ describe('placeAnnotations', () => {
       toPx,
     );
     expect(placed).toEqual([{ t: 120, kind: 'maint', label: 'maint', lane: 0 }]);
+  });
+});
+
+describe('shortAnnotationLabel', () => {
+  it('keeps the kind and the real server the sentence is about', () => {
+    expect(shortAnnotationLabel('drain', 'admin: started draining 198.18.0.31:80 in TCP 198.18.0.200:80 (ActiveConn ≤ 0)')).toBe('drain 198.18.0.31:80');
+    expect(shortAnnotationLabel('weight', 'otto: weight of [2001:db8::15]:443 1 → 3')).toBe('weight [2001:db8::15]:443');
+    expect(shortAnnotationLabel('failover', 'director-b MASTER')).toBe('failover');
+    expect(shortAnnotationLabel('apply-error', 'lb-a: ipvsadm failed')).toBe('apply error');
   });
 });

@@ -45,3 +45,15 @@ export function placeAnnotations(
     return { ...a, lane };
   });
 }
+
+const KIND_WORD: Record<AnnotationKind, string> = { weight: 'weight', drain: 'drain', restore: 'restore', maint: 'maint', failover: 'failover', 'apply-error': 'apply error' };
+
+/**
+ * The few words drawn next to a marker on the canvas: the kind and the real server it concerns
+ * ("drain 198.18.0.31:80"). Full sentences do not fit between markers; the list under the graph
+ * carries them.
+ */
+export function shortAnnotationLabel(kind: AnnotationKind, label: string): string {
+  const endpoint = /\[[0-9a-fA-F:.]+\]:\d+|\b\d{1,3}(?:\.\d{1,3}){3}:\d+\b/.exec(label)?.[0];
+  return endpoint ? `${KIND_WORD[kind]} ${endpoint}` : KIND_WORD[kind];
+}
