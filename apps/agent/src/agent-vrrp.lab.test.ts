@@ -196,9 +196,10 @@ describe.skipIf(gate.skip)('agent in the lab: keepalived supervision, faults, ho
     for (const [i, d] of DIRECTORS.entries()) expect(await readLabTable(lab, d)).toEqual(before[i]);
     expect([await hasVip('director-a'), await hasVip('director-b')]).toEqual([false, true]);
     await gateway.restart();
+    const downSeconds = Math.round((Date.now() - stoppedAt) / 1000);
     const reconnect = await Promise.all([...agents.keys()].map((h) => gateway.waitForConnection(h, 40_000)));
     const result = JSON.parse(await load) as { ok: number; fail: number };
-    console.log(`(e) server stopped ${Math.round((Date.now() - stoppedAt) / 1000)} s: client ${result.ok} ok / ${result.fail} failed; agents reconnected ${Math.max(...reconnect)} ms after the server came back (30 s backoff step)`);
+    console.log(`(e) server stopped ${downSeconds} s: client ${result.ok} ok / ${result.fail} failed; agents reconnected ${Math.max(...reconnect)} ms after the server came back (30 s backoff step)`);
     expect(result.fail).toBe(0);
     expect(result.ok).toBeGreaterThan(50);
   }, 120_000);
