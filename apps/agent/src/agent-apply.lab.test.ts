@@ -177,7 +177,8 @@ describe.skipIf(gate.skip)('agent in the lab: apply DR / NAT / TUN, edits, stats
     gateway.send('director-b', frame);
     const applied = await gateway.waitForFrame('director-b', 'applied', (f) => f.generation === g, 400_000);
     console.log(`cost: ${(JSON.stringify(frame).length / 1e6).toFixed(2)} MB snapshot (+10 services / 10,000 destinations) → applied on director-b ${applied.at - sentAt} ms after sending; the agent's own durationMs ${applied.frame.durationMs} (read, diff, one ipvsadm -R, read back), changes ${applied.frame.changes}, status ${applied.frame.status}`);
-    expect(applied.frame).toMatchObject({ status: 'applied', changes: 10_010 });
+    expect(applied.frame.status).toBe('applied');
+    expect(applied.frame.changes).toBe(10_011); // 10 services + 10,000 destinations + the DR weight (b) left at 8
     expect((await readLabTable(lab, 'director-b')).services.reduce((n, s) => n + s.destinations.length, 0)).toBe(10_006);
     await new Promise((r) => setTimeout(r, 3000));
     const loaded = await measureProcess(lab, 'director-b', agents.get('director-b')!.pid, 10_000);

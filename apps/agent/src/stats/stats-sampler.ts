@@ -27,6 +27,9 @@ export interface StatsIntervals {
  */
 export class StatsSampler {
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  /** Delay before the next sample: statsIntervalMs, stretched when sampling would use more than a tenth of a CPU. */
+  nextDelayMs = 0;
   private lastCounters: CounterSample | null = null;
   private rates = new Map<string, Rates>();
   private templates = new Map<string, number>();
@@ -35,8 +38,10 @@ export class StatsSampler {
   private busy = false;
   private warned = false;
   private lastCostLogAt = 0;
-  /** Time spent in the last sample, for the README's cost figures. */
+  /** Wall time of the last sample. */
   lastSampleMs = 0;
+  /** CPU time (user + system) of the last sample. */
+  lastSampleCpuMs = 0;
 
   constructor(
     private readonly ipvs: IpvsHost,
@@ -49,13 +54,31 @@ export class StatsSampler {
   start(intervals: StatsIntervals = this.intervals): void {
     this.intervals = intervals;
     this.stop();
-    this.timer = setInterval(() => void this.sampleOnce(), intervals.statsIntervalMs);
+    this.running = true;
+    this.schedule(intervals.statsIntervalMs);
   }
 
   /** Stops sampling. */
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  // The CPU the process uses while sampling (parse /proc/net/ip_vs, build and encode the frame: ≈ 60–120 ms at 10,000
+  // destinations natively, more in the lab) must stay a small share of a core: the next sample waits at
+  // least ten times what this one cost, so a huge table is sampled less often instead of eating the CPU.
+  private schedule(delayMs: number): void {
+    if (!this.running) return;
+    this.nextDelayMs = delayMs;
+    this.timer = setTimeout(() => {
+      const before = process.cpuUsage();
+      void this.sampleOnce().finally(() => {
+        const used = process.cpuUsage(before);
+        this.lastSampleCpuMs = (used.user + used.system) / 1000;
+        this.schedule(Math.max(this.intervals.statsIntervalMs, Math.min(60_000, Math.round(this.lastSampleCpuMs * 10))));
+      });
+    }, delayMs);
   }
 
   /** Takes one sample and sends it (skipped when the previous one is still running). */
@@ -80,7 +103,7 @@ export class StatsSampler {
       // what a sample costs, at most every 10 s: the README's figures come from these lines
       if (now - this.lastCostLogAt >= 10_000) {
         this.lastCostLogAt = now;
-        this.log.info('stats-sampled', { durationMs: Math.round(performance.now() - started), services: frame.services.length, destinations: frame.destinations.length, withRates: this.lastRateAt === now });
+        this.log.info('stats-sampled', { durationMs: Math.round(performance.now() - started), previousCpuMs: Math.round(this.lastSampleCpuMs), intervalMs: this.nextDelayMs, services: frame.services.length, destinations: frame.destinations.length, withRates: this.lastRateAt === now });
       }
     } catch (e) {
       if (!this.warned) this.log.warn('stats-sample-failed', { message: (e as Error).message });
