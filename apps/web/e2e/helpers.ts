@@ -63,6 +63,8 @@ export async function keepScreenshot(page: Page, testInfo: TestInfo, name: strin
   await page.waitForLoadState('load');
   await expect(page.locator('[aria-busy="true"]')).toHaveCount(0, { timeout: 15_000 });
   await expect(page.locator('[data-testid="toast-success"], [data-testid="toast-info"]')).toHaveCount(0, { timeout: 15_000 });
+  // From the top: the app header is sticky and would otherwise print in the middle of the page.
+  await page.evaluate(() => window.scrollTo(0, 0));
   const file = path.join(screenshotDir, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true, animations: 'disabled', caret: 'hide' });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });

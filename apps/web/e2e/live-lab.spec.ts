@@ -103,7 +103,7 @@ test.describe('live operations in the lab', () => {
       lab = await startLabWhenFree();
       const port = await freePort();
       // The e2e global setup built the web app already: start from that build.
-      product = await startProduct({ host: lab.hostAddress, port, rebuild: false, env: { FULCRUM_AGENT_KERNEL_TABLE_MS: '2000' } });
+      product = await startProduct({ host: lab.hostAddress, port, rebuild: false, env: { FULCRUM_AGENT_KERNEL_TABLE_MS: '2000', FULCRUM_AGENT_RECONCILE_MS: '3000' } });
       const context = await browser.newContext({ baseURL: product.url });
       page = await context.newPage();
       await logInAsAdmin(page, { username: product.username, password: product.password });
@@ -202,13 +202,19 @@ test.describe('live operations in the lab', () => {
     });
 
     await test.step('drain rs-1 with one click and Enter: new connections stop, counters fall, the job ends DRAINED', async () => {
+      // Connections the real servers hold open for 25 s: wrr at 1:3 sends one in four to rs-1, so
+      // the drain has active connections to wait for (ActiveConn > 0) before it can end.
+      processes.push(await lab!.spawn('client', ['sh', '-c', `for i in 1 2 3 4 5 6 7 8; do curl -s -o /dev/null --max-time 60 "http://${vip}/hold?seconds=25" & done; wait`], { name: 'hold' }));
+      await expect.poll(async () => numberIn(liveRow(rs1).getByTestId('live-active')), { timeout: 15_000, message: 'rs-1 holds active connections' }).toBeGreaterThan(0);
       await service().getByRole('button', { name: `Drain ${rs1}` }).click();
       const dialog = page.getByTestId('drain-dialog');
       await dialog.getByLabel('Deadline (seconds)').press('Enter');
       await expect(dialog).toBeHidden();
       const progress = service().getByRole('status', { name: `Drain of ${rs1}` });
-      await expect(progress).toBeVisible();
+      await expect(progress.getByTestId('drain-state')).toHaveText('RUNNING');
+      await expect.poll(async () => numberIn(progress.getByTestId('drain-active')), { timeout: 10_000, message: 'the drain counts the held connections' }).toBeGreaterThan(0);
       await keepScreenshot(page, testInfo, 'lab-drain-in-progress');
+      await expect(progress.getByTestId('drain-state')).toHaveText('RUNNING');
       await expect.poll(async () => numberIn(liveRow(rs1).getByTestId('live-cps')), { timeout: 20_000, message: 'rs-1 gets no new connections' }).toBe(0);
       await expect(progress.getByTestId('drain-state')).toHaveText('DRAINED', { timeout: 60_000 });
       await expect(progress.getByTestId('drain-active')).toHaveText('0');
@@ -224,9 +230,27 @@ test.describe('live operations in the lab', () => {
       await expect.poll(async () => numberIn(liveRow(rs1).getByTestId('live-cps')), { timeout: 20_000, message: 'rs-1 takes new connections again' }).toBeGreaterThan(0);
     });
 
+    await test.step('a weight changed by hand on director-b shows as drift, actual vs desired; Revert undoes it', async () => {
+      await lab!.execOk('director-b', ['ipvsadm', '-e', '-t', `${vip}:80`, '-r', rs2, '-g', '-w', '7']);
+      const node = page.locator('[data-testid="node-row"][data-node-name="director-b"]');
+      await expect(node.getByTestId('drift-button')).toHaveText('1 drift', { timeout: 30_000 });
+      await node.getByTestId('drift-button').click();
+      const dialog = page.getByTestId('drift-dialog');
+      const item = dialog.getByTestId('drift-item');
+      await expect(item).toHaveCount(1);
+      await expect(item).toContainText(rs2);
+      await expect(item).toContainText('7');
+      await expect(dialog.getByRole('button', { name: 'Adopt the drift of director-b' })).toBeVisible();
+      await keepScreenshot(page, testInfo, 'lab-drift-dialog');
+      await dialog.getByRole('button', { name: 'Revert the drift of director-b' }).click();
+      await expect(dialog).toBeHidden();
+      await expect(node.getByTestId('drift-none')).toHaveText('none', { timeout: 30_000 });
+      await expect.poll(async () => lab!.execOk('director-b', ['ipvsadm', '-L', '-n', '-t', `${vip}:80`]), { timeout: 15_000 }).toMatch(new RegExp(`${rs2.replace(/\./g, '\\.')}\\s+Route\\s+3\\b`));
+    });
+
     await test.step('each step is in the audit log', async () => {
       await page.getByRole('link', { name: 'Audit log' }).click();
-      for (const action of ['realServer.setWeight', 'drain.start', 'drain.restore']) {
+      for (const action of ['realServer.setWeight', 'drain.start', 'drain.restore', 'node.revertDrift']) {
         await expect(page.locator(`[data-testid="audit-row"][data-action="${action}"]`).first()).toBeVisible();
       }
       await page.goBack();

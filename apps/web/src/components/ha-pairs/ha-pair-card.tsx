@@ -49,7 +49,7 @@ function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generat
           </time>
         ) : null}
       </td>
-      <td className="py-1 pr-3 font-mono text-xs" title="VRRP priority (as keepalived reports it when live)">
+      <td className="py-1 pr-3 font-mono text-xs whitespace-nowrap" title="VRRP priority (as keepalived reports it when live)">
         prio {live?.priority ?? priority}
         {unicastIp ? <span className="block text-[11px] text-zinc-500">unicast {unicastIp}</span> : null}
       </td>

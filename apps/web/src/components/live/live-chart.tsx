@@ -71,6 +71,7 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
                 ctx.lineTo(x, top + plotHeight);
                 ctx.stroke();
                 ctx.setLineDash([]);
+                if (a.lane === null) continue;
                 const y = top + 2 * dpr + a.lane * LANE_HEIGHT * dpr;
                 const text = shortAnnotationLabel(a.kind, a.label);
                 const width = ctx.measureText(text).width + 6 * dpr;

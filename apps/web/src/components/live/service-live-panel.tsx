@@ -35,7 +35,7 @@ export function ServiceLivePanel({ clusterId, serviceId, serviceKey, realServers
   // The live window scrolls with the frames' clock (the server's), history ranges with the browser's.
   const now = useNow(range === 'live' ? 1000 : 60_000);
   const end = range === 'live' && latest ? latest.at / 1000 : now.getTime() / 1000;
-  const visible = { min: end - RANGE_SECONDS[range], max: end };
+  const visible = { min: liveWindowStart(range, end, series.rows[0]?.t, series.annotations[0]?.at), max: end };
 
   const ids = useMemo(() => realServers.map((rs) => rs.id), [realServers]);
   const colorIndex = useMemo(() => new Map(ids.map((id, i) => [id, i])), [ids]);
@@ -94,6 +94,18 @@ export function ServiceLivePanel({ clusterId, serviceId, serviceKey, realServers
   );
 }
 
+/**
+ * Where the graph starts. History ranges show their whole span. The live window shows 15 min once
+ * it has them; before that (agents just connected) it starts shortly before the first sample or
+ * marker, so a fresh system's first minute is not squeezed into the right edge of an empty graph.
+ */
+function liveWindowStart(range: GraphRange, end: number, firstSample: number | undefined, firstAnnotationMs: number | undefined): number {
+  const full = end - RANGE_SECONDS[range];
+  if (range !== 'live' || firstSample === undefined) return full;
+  const earliest = Math.min(firstSample, firstAnnotationMs !== undefined ? firstAnnotationMs / 1000 : Infinity);
+  return Math.max(full, Math.min(earliest - 30, end - 120));
+}
+
 type MetricGraphProps = {
   metric: LiveMetric;
   rows: SeriesRow[];
@@ -135,17 +147,20 @@ function MetricGraph({ metric, rows, ids, chartSeries, range, annotations, count
 
 /** The graph's markers as text: what happened when, readable without the canvas. */
 function AnnotationList({ annotations, range }: { annotations: ReadonlyArray<{ at: number; kind: keyof typeof ANNOTATION_COLORS; label: string }>; range: { min: number; max: number } }) {
-  const visible = annotations.filter((a) => a.at / 1000 >= range.min && a.at / 1000 <= range.max).slice(-8);
+  // Newest first, a handful: the graph shows where; this says what and who.
+  const visible = annotations.filter((a) => a.at / 1000 >= range.min && a.at / 1000 <= range.max).slice(-6).reverse();
   if (visible.length === 0) return null;
   return (
-    <ul className="flex flex-wrap gap-x-3 gap-y-1 text-[11px] text-zinc-600" aria-label="Marked on the graph">
+    <ul className="flex flex-col gap-0.5 text-[11px] text-zinc-600" aria-label="Marked on the graph, newest first">
       {visible.map((a) => (
-        <li key={`${a.at}-${a.kind}-${a.label}`} data-testid="graph-annotation" data-kind={a.kind} className="flex items-center gap-1">
-          <span aria-hidden className="inline-block h-3 w-0 border-l border-dashed" style={{ borderColor: ANNOTATION_COLORS[a.kind] }} />
-          <time dateTime={new Date(a.at).toISOString()} className="font-mono text-zinc-400">
+        <li key={`${a.at}-${a.kind}-${a.label}`} data-testid="graph-annotation" data-kind={a.kind} className="flex min-w-0 items-center gap-1.5">
+          <span aria-hidden className="inline-block h-3 w-0 shrink-0 border-l-2 border-dashed" style={{ borderColor: ANNOTATION_COLORS[a.kind] }} />
+          <time dateTime={new Date(a.at).toISOString()} className="shrink-0 font-mono text-zinc-400">
             {formatTimestamp(new Date(a.at)).slice(11)}
           </time>
+          <span className="truncate" title={a.label}>
           {a.label}
+          </span>
         </li>
       ))}
     </ul>

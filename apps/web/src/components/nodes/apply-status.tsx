@@ -21,9 +21,9 @@ export function ApplyStatus({ live, node, generation }: { live: LiveNode | undef
       );
     case 'pending':
       return (
-        <span className="font-mono text-xs text-amber-700" data-testid="apply-status" data-state="pending" title={`Applied ${gen}; the cluster is at gen ${generation}`}>
+        <span className="font-mono text-xs whitespace-nowrap text-amber-700" data-testid="apply-status" data-state="pending" title={`Applied ${gen}; the cluster is at gen ${generation}`}>
           pending → gen {generation}
-          <span className="text-amber-600/70"> (at {gen})</span>
+          <span className="text-amber-600/70"> (at {applied ?? 'none'})</span>
         </span>
       );
     case 'error':

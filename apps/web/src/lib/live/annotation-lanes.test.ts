@@ -37,14 +37,14 @@ describe('placeAnnotations', () => {
     expect(placed.map((a) => a.lane)).toEqual([0, 1, 2, 0]);
   });
 
-  it('wraps to the lane that ended furthest left once all lanes are taken', () => {
+  it('drops the label (keeps the line) once all lanes are taken', () => {
     const placed = placeAnnotations(
       [0, 1, 2, 3].map((s) => ({ at: at(100 + s), kind: 'weight' as const, label: `w${s}` })),
       { min: 0, max: 1000 },
       toPx,
       { maxLanes: 2 },
     );
-    expect(placed.map((a) => a.lane)).toEqual([0, 1, 0, 1]);
+    expect(placed.map((a) => a.lane)).toEqual([0, 1, null, null]);
   });
 
   it('accepts ISO strings and skips unreadable times', () => {

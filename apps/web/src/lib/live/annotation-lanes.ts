@@ -3,8 +3,8 @@ export type AnnotationKind = 'weight' | 'drain' | 'restore' | 'maint' | 'failove
 
 export type GraphAnnotation = { at: Date | string | number; kind: AnnotationKind; label: string };
 
-/** An annotation the graph draws: its x value (epoch seconds) and the label row it sits in. */
-export type PlacedAnnotation = { t: number; kind: AnnotationKind; label: string; lane: number };
+/** An annotation the graph draws: its x value (epoch seconds) and the label row it sits in (null: line only). */
+export type PlacedAnnotation = { t: number; kind: AnnotationKind; label: string; lane: number | null };
 
 export const ANNOTATION_COLORS: Record<AnnotationKind, string> = {
   weight: '#0284c7',
@@ -18,8 +18,8 @@ export const ANNOTATION_COLORS: Record<AnnotationKind, string> = {
 /**
  * Keeps the annotations inside [min, max] and gives each label a lane (row) so that labels closer
  * than `minGapPx` on screen do not print over each other: a drain and the weight edit a second
- * later are both readable. Lanes wrap after `maxLanes`; then labels may overlap, but the markers
- * themselves (vertical lines) never move.
+ * later are both readable. When every lane is taken the marker keeps its line but drops its label
+ * (the list under the graph still names it): a burst of edits stays legible instead of smudged.
  */
 export function placeAnnotations(
   annotations: ReadonlyArray<GraphAnnotation>,
@@ -37,11 +37,9 @@ export function placeAnnotations(
   const laneEnds: number[] = [];
   return visible.map((a) => {
     const px = toPx(a.t);
-    let lane = laneEnds.findIndex((end) => px - end >= minGapPx);
-    if (lane === -1) {
-      lane = laneEnds.length < maxLanes ? laneEnds.length : laneEnds.indexOf(Math.min(...laneEnds));
-    }
-    laneEnds[lane] = px;
+    let lane: number | null = laneEnds.findIndex((end) => px - end >= minGapPx);
+    if (lane === -1) lane = laneEnds.length < maxLanes ? laneEnds.length : null;
+    if (lane !== null) laneEnds[lane] = px;
     return { ...a, lane };
   });
 }
