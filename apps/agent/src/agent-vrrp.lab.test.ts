@@ -105,6 +105,10 @@ describe.skipIf(gate.skip)('agent in the lab: keepalived supervision, faults, ho
     expect(config).toContain('vrrp_notify_fifo /run/fulcrum-agent-director-a/vrrp-notify.fifo');
     expect(config).toContain('lvs_sync_daemon eth0 VI_1 id 51');
     expect(config).not.toContain('virtual_server');
+    // lvs_sync_daemon: keepalived runs the kernel's connection-sync daemon as its VRRP state says
+    const daemons = await lab.execOk('director-a', ['ipvsadm', '-L', '--daemon']);
+    console.log(`(d) director-a (MASTER) sync daemon: ${daemons.trim()}`);
+    expect(daemons).toMatch(/master sync daemon \(mcast=eth0, syncid=51/);
 
     const pidsBefore = await keepalivedPids('director-a');
     const reloadsBefore = gateway.framesOf('director-a', 'event').filter((e) => e.frame.kind === 'keepalived-reloaded').length;

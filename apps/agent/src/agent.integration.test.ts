@@ -1,11 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '@fulcrum/protocol/close-codes';
-import { PROTOCOL_VERSION } from '@fulcrum/protocol/frames';
 import { Agent } from './agent';
 import { createFakeHost } from './host/fake-host';
 import { createLogger, type Logger } from './log/logger';
@@ -132,6 +131,7 @@ describe('the bundled agent (dist/agent.cjs) as a process', () => {
   beforeAll(() => {
     execFileSync('npm', ['run', 'build', '-w', '@fulcrum/agent'], { cwd: join(agentDir, '..', '..'), stdio: 'ignore' });
   }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const tokenFile = (mode: number) => {
     const path = join(dir, `token-${mode.toString(8)}`);
@@ -170,7 +170,6 @@ describe('the bundled agent (dist/agent.cjs) as a process', () => {
       expect(gw.closes.map((c) => c.code)).toContain(1001);
       expect(output).toContain('"event":"agent-stopped"');
       expect(output).not.toContain(TOKEN);
-      void PROTOCOL_VERSION;
     } finally {
       await gw.stop();
     }

@@ -1,7 +1,7 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseCommandLine } from './agent-config';
 import { readTokenFile } from './read-token-file';
 
@@ -70,6 +70,7 @@ describe('agent configuration', () => {
 describe('token file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-agent-token-'));
   const token = 'abcdefghijklmnopqrstuvwxyz012345_-';
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const write = (name: string, text: string, mode: number) => {
     const path = join(dir, name);
     writeFileSync(path, text);
