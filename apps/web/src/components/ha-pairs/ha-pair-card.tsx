@@ -44,7 +44,7 @@ function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generat
       <td className="py-1 pr-3">
         {live ? <VrrpStateBadge state={live.vrrpState} /> : <span className="text-xs text-zinc-400">no VRRP state</span>}
         {since ? (
-          <time dateTime={since.toISOString()} title={formatTimestamp(since)} className="block text-[11px] text-zinc-500" data-testid="vrrp-since">
+          <time dateTime={since.toISOString()} title={formatTimestamp(since)} className="block text-[11px] whitespace-nowrap text-zinc-500" data-testid="vrrp-since">
             since {formatRelativeTime(since)}
           </time>
         ) : null}

@@ -15,7 +15,9 @@ export function VrrpTimeline({ clusterId, nodeIds, stateKey }: { clusterId: stri
   const queryClient = useQueryClient();
   const events = useQuery(trpc.events.list.queryOptions({ clusterId, limit: 200 }, { refetchInterval: 30_000 }));
   useEffect(() => {
+    // The graphs mark failovers too: their annotations are reread with the timeline.
     void queryClient.invalidateQueries(trpc.events.list.pathFilter());
+    void queryClient.invalidateQueries(trpc.live.history.pathFilter());
   }, [stateKey, queryClient, trpc]);
   const transitions = (events.data ?? []).filter((e) => e.kind === 'VRRP' && nodeIds.includes(e.nodeId)).slice(0, 8);
 

@@ -3,7 +3,8 @@
 import { useEffect, useRef } from 'react';
 import type uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { ANNOTATION_COLORS, placeAnnotations, shortAnnotationLabel, type GraphAnnotation } from '@/lib/live/annotation-lanes';
+import { ANNOTATION_COLORS, isDrawnOnGraph, placeAnnotations, shortAnnotationLabel, type GraphAnnotation } from '@/lib/live/annotation-lanes';
+import { formatAxisTime } from '@/lib/live/format-axis-time';
 import type { AlignedData } from '@/lib/live/live-series';
 import { TOTAL_COLOR } from './series-colors';
 
@@ -53,13 +54,19 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
               const min = u.scales.x?.min;
               const max = u.scales.x?.max;
               if (min == null || max == null) return;
-              const placed = placeAnnotations(latest.current.annotations, { min, max }, (t) => u.valToPos(t, 'x'));
               const ctx = u.ctx;
               const dpr = window.devicePixelRatio || 1;
               const { top, height: plotHeight } = u.bbox;
               ctx.save();
               ctx.font = `${10 * dpr}px ui-sans-serif, system-ui, sans-serif`;
               ctx.textBaseline = 'top';
+              // Placement in canvas pixels, with each label's measured width, so lanes never overlap.
+              const widthOf = (a: { kind: GraphAnnotation['kind']; label: string }) => ctx.measureText(shortAnnotationLabel(a.kind, a.label)).width + 6 * dpr;
+              const placed = placeAnnotations(latest.current.annotations.filter(isDrawnOnGraph), { min, max }, (t) => u.valToPos(t, 'x', true), {
+                labelWidth: widthOf,
+                rightEdgePx: u.bbox.left + u.bbox.width,
+                gapPx: 4 * dpr,
+              });
               for (const a of placed) {
                 const x = Math.round(u.valToPos(a.t, 'x', true));
                 const color = ANNOTATION_COLORS[a.kind];
@@ -74,12 +81,9 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
                 if (a.lane === null) continue;
                 const y = top + 2 * dpr + a.lane * LANE_HEIGHT * dpr;
                 const text = shortAnnotationLabel(a.kind, a.label);
-                const width = ctx.measureText(text).width + 6 * dpr;
-                // Labels near the right edge go to the left of their line so they stay visible,
-                // but never past the plot's left edge.
-                const right = u.bbox.left + u.bbox.width;
-                const left = x + width + 3 * dpr > right ? Math.max(u.bbox.left, x - width - 2 * dpr) : x + 2 * dpr;
-                ctx.fillStyle = 'rgba(255,255,255,0.88)';
+                const width = widthOf(a);
+                const left = a.isFlipped ? x - width : x + 1 * dpr;
+                ctx.fillStyle = 'rgba(255,255,255,0.9)';
                 ctx.fillRect(left, y - 1 * dpr, width, 12 * dpr);
                 ctx.fillStyle = color;
                 ctx.fillText(text, left + 3 * dpr, y);
@@ -101,7 +105,7 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
           y: { range: (_u, _min, dataMax) => [0, dataMax > 0 ? dataMax * 1.1 : 1] },
         },
         axes: [
-          { ...AXIS },
+          { ...AXIS, values: (u, splits) => splits.map((v) => formatAxisTime(v, (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0))) },
           { ...AXIS, size: 64, values: (_u, splits) => splits.map((v) => latest.current.formatValue(v)) },
         ],
         series: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeAnnotations, shortAnnotationLabel } from './annotation-lanes';
+import { isDrawnOnGraph, placeAnnotations, shortAnnotationLabel } from './annotation-lanes';
 
 // One pixel per second makes the geometry easy to read.
 const toPx = (t: number) => t;
@@ -22,7 +22,7 @@ describe('placeAnnotations', () => {
     ]);
   });
 
-  it('puts labels closer than the gap on separate lanes and reuses a lane once there is room', () => {
+  it('puts overlapping labels on separate lanes and reuses a lane once its label has ended', () => {
     const placed = placeAnnotations(
       [
         { at: at(100), kind: 'drain', label: 'drain rs-1' },
@@ -32,19 +32,38 @@ describe('placeAnnotations', () => {
       ],
       { min: 0, max: 1000 },
       toPx,
-      { minGapPx: 90 },
+      { labelWidth: () => 90 },
     );
     expect(placed.map((a) => a.lane)).toEqual([0, 1, 2, 0]);
   });
 
-  it('drops the label (keeps the line) once all lanes are taken', () => {
+  it('measures each label: a short one leaves room sooner than a long one', () => {
     const placed = placeAnnotations(
-      [0, 1, 2, 3].map((s) => ({ at: at(100 + s), kind: 'weight' as const, label: `w${s}` })),
+      [
+        { at: at(100), kind: 'weight', label: 'w' },
+        { at: at(130), kind: 'drain', label: 'a long label here' },
+      ],
       { min: 0, max: 1000 },
       toPx,
-      { maxLanes: 2 },
+      { labelWidth: (a) => a.label.length * 6 },
     );
-    expect(placed.map((a) => a.lane)).toEqual([0, 1, null, null]);
+    expect(placed.map((a) => a.lane)).toEqual([0, 0]);
+  });
+
+  it('flips labels that would leave the plot to the left of their line, and lanes them by that extent', () => {
+    const placed = placeAnnotations(
+      [
+        { at: at(880), kind: 'drain', label: 'drain' },
+        { at: at(990), kind: 'restore', label: 'restore' },
+      ],
+      { min: 0, max: 1000 },
+      toPx,
+      { labelWidth: () => 100, rightEdgePx: 1000 },
+    );
+    expect(placed.map((a) => [a.isFlipped, a.lane])).toEqual([
+      [false, 0],
+      [true, 1],
+    ]);
   });
 
   it('accepts ISO strings and skips unreadable times', () => {
@@ -56,7 +75,7 @@ describe('placeAnnotations', () => {
       { min: 0, max: 1000 },
       toPx,
     );
-    expect(placed).toEqual([{ t: 120, kind: 'maint', label: 'maint', lane: 0 }]);
+    expect(placed).toEqual([{ t: 120, kind: 'maint', label: 'maint', lane: 0, isFlipped: false }]);
   });
 });
 
@@ -66,5 +85,14 @@ describe('shortAnnotationLabel', () => {
     expect(shortAnnotationLabel('weight', 'otto: weight of [2001:db8::15]:443 1 → 3')).toBe('weight [2001:db8::15]:443');
     expect(shortAnnotationLabel('failover', 'director-b MASTER')).toBe('failover');
     expect(shortAnnotationLabel('apply-error', 'lb-a: ipvsadm failed')).toBe('apply error');
+  });
+});
+
+describe('isDrawnOnGraph', () => {
+  it('draws a failover where a director became MASTER, and every other kind', () => {
+    expect(isDrawnOnGraph({ kind: 'failover', label: 'director-b lab-pair: BACKUP → MASTER' })).toBe(true);
+    expect(isDrawnOnGraph({ kind: 'failover', label: 'director-a lab-pair: MASTER → STOP' })).toBe(false);
+    expect(isDrawnOnGraph({ kind: 'failover', label: 'director-b lab-pair: unknown → BACKUP' })).toBe(false);
+    expect(isDrawnOnGraph({ kind: 'drain', label: 'anything' })).toBe(true);
   });
 });
