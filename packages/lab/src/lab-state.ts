@@ -85,6 +85,34 @@ export function findUmlProcesses(umid: string): number[] {
   return pids;
 }
 
+/**
+ * The live process that owns a UML host process: the first ancestor that is not itself part of the
+ * guest. null when the chain reaches pid 1, i.e. the owner died and the guest was orphaned.
+ */
+export function liveOwnerOf(pid: number): number | null {
+  let current = pid;
+  for (let hops = 0; hops < 64; hops++) {
+    let ppid: number;
+    try {
+      // Field 4 of /proc/<pid>/stat, after the parenthesised command name (which may hold spaces).
+      const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+      ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return null;
+    }
+    if (!Number.isInteger(ppid) || ppid <= 1) return null;
+    let argv: string[] = [];
+    try {
+      argv = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return null;
+    }
+    if (!argv.some((a) => a.startsWith('umid='))) return ppid;
+    current = ppid;
+  }
+  return null;
+}
+
 /** SIGKILLs every host process of a UML guest (its group first, then any stragglers found by umid). */
 export function killUml(umid: string, umlPid: number | null): void {
   if (umlPid !== null) {
@@ -156,6 +184,12 @@ export function cleanStaleLab(id: string, tapName: string, log: (line: string) =
     }
   }
   const strays = findUmlProcesses(umidFor(id));
+  // A lab started from another checkout of the repo keeps its record under that checkout, so the
+  // loop above cannot see it: its UML processes still have a live owner, and must not be killed.
+  const owner = strays.map(liveOwnerOf).find((pid) => pid !== null && pid !== process.pid);
+  if (owner !== undefined && owner !== null) {
+    throw new Error(`lab "${id}" is already running from another process (owner pid ${owner}, maybe another checkout); stop it first or set FULCRUM_LAB_ID`);
+  }
   if (strays.length > 0) {
     log(`lab: killing ${strays.length} stray UML process(es) of lab "${id}"`);
     killUml(umidFor(id), null);
