@@ -50,15 +50,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** startLab, waiting while another engineer's lab holds the machine (one lab at a time). */
+/**
+ * startLab, waiting while another lab holds the machine (one lab at a time), and booting once more
+ * when the guest died during boot (seen right after a stale lab was cleaned up).
+ */
 async function startLabWhenFree(): Promise<Lab> {
   const deadline = Date.now() + 8 * 60_000;
+  let bootRetries = 1;
   for (;;) {
     try {
       return await startLab(defaultTopology({ realServers: 2 }), { log: (line) => console.log(`[lab] ${line}`) });
     } catch (error) {
-      if (!/already running/i.test((error as Error).message) || Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 15_000));
+      const message = (error as Error).message;
+      if (Date.now() > deadline) throw error;
+      if (/already running/i.test(message)) await new Promise((r) => setTimeout(r, 15_000));
+      else if (/exited during boot/i.test(message) && bootRetries-- > 0) await new Promise((r) => setTimeout(r, 5_000));
+      else throw error;
     }
   }
 }

@@ -67,26 +67,28 @@ export function LiveChart({ data, series, range, annotations, formatValue, heigh
                 rightEdgePx: u.bbox.left + u.bbox.width,
                 gapPx: 4 * dpr,
               });
+              // All lines first, then all labels: a later marker's line must not cross an earlier label.
               for (const a of placed) {
                 const x = Math.round(u.valToPos(a.t, 'x', true));
-                const color = ANNOTATION_COLORS[a.kind];
-                ctx.strokeStyle = color;
+                ctx.strokeStyle = ANNOTATION_COLORS[a.kind];
                 ctx.lineWidth = 1 * dpr;
                 ctx.setLineDash([4 * dpr, 3 * dpr]);
                 ctx.beginPath();
                 ctx.moveTo(x, top);
                 ctx.lineTo(x, top + plotHeight);
                 ctx.stroke();
-                ctx.setLineDash([]);
+              }
+              ctx.setLineDash([]);
+              for (const a of placed) {
                 if (a.lane === null) continue;
+                const x = Math.round(u.valToPos(a.t, 'x', true));
                 const y = top + 2 * dpr + a.lane * LANE_HEIGHT * dpr;
-                const text = shortAnnotationLabel(a.kind, a.label);
                 const width = widthOf(a);
                 const left = a.isFlipped ? x - width : x + 1 * dpr;
-                ctx.fillStyle = 'rgba(255,255,255,0.9)';
+                ctx.fillStyle = 'rgba(255,255,255,0.92)';
                 ctx.fillRect(left, y - 1 * dpr, width, 12 * dpr);
-                ctx.fillStyle = color;
-                ctx.fillText(text, left + 3 * dpr, y);
+                ctx.fillStyle = ANNOTATION_COLORS[a.kind];
+                ctx.fillText(shortAnnotationLabel(a.kind, a.label), left + 3 * dpr, y);
               }
               ctx.restore();
             },
