@@ -28,7 +28,7 @@ describe('evaluateDrainJob', () => {
 
   it('moves RUNNING → DRAINED when both directors report weight 0 and no active connections', () => {
     expect(evaluateDrainJob({ goal, directors: ['a', 'b'], readings: [reading('a', 2, 0), reading('b', 0, 0)], now })).toMatchObject({ state: 'RUNNING', activeConn: 2 });
-    expect(evaluateDrainJob({ goal, directors: ['a', 'b'], readings: [reading('a', 0, 0), reading('b', 0, 0)], now })).toMatchObject({ state: 'DRAINED', activeConn: 0, inactConn: 6 });
+    expect(evaluateDrainJob({ goal, directors: ['a', 'b'], readings: [reading('a', 0, 0), reading('b', 0, 0)], now })).toMatchObject({ state: 'DRAINED', activeConn: 0, inactConn: 3 });
   });
   it('does not trust a director that still holds the old weight', () => {
     const progress = evaluateDrainJob({ goal, directors: ['a', 'b'], readings: [reading('a', 0, 0), reading('b', 0, 3)], now });

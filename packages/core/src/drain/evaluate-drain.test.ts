@@ -15,12 +15,12 @@ describe('evaluateDrain', () => {
     expect(p).toMatchObject({ state: 'RUNNING', activeConn: 2, inactConn: 3, reason: '2 active connection(s) left' });
   });
 
-  it('ends DRAINED when the sum over directors reaches the threshold, InActConn only shown', () => {
+  it('ends DRAINED when no director holds more than the threshold, InActConn only shown', () => {
     const p = evaluateDrain({ goal, directors, now, samples: [
       { director: 'director-a', activeConn: 0, inactConn: 3, sampledAt: ago(500) },
       { director: 'director-b', activeConn: 0, inactConn: 1, sampledAt: ago(500) },
     ] });
-    expect(p).toMatchObject({ state: 'DRAINED', activeConn: 0, inactConn: 4 });
+    expect(p).toMatchObject({ state: 'DRAINED', activeConn: 0, inactConn: 3 });
   });
 
   it('waits for InActConn too when asked', () => {
@@ -42,6 +42,14 @@ describe('evaluateDrain', () => {
       { director: 'director-b', activeConn: 0, inactConn: 0, sampledAt: ago(100) },
     ] });
     expect(p).toMatchObject({ state: 'TIMED_OUT', reason: 'deadline passed: ActiveConn still 5' });
+  });
+
+  it('counts a connection mirrored by the sync daemon on both directors once', () => {
+    const p = evaluateDrain({ goal: { ...goal, activeThreshold: 2 }, directors, now, samples: [
+      { director: 'director-a', activeConn: 2, inactConn: 0, sampledAt: ago(100) },
+      { director: 'director-b', activeConn: 2, inactConn: 0, sampledAt: ago(100) },
+    ] });
+    expect(p).toMatchObject({ state: 'DRAINED', activeConn: 2 });
   });
 
   it('uses the newest sample per director and honours a non-zero threshold', () => {

@@ -3,7 +3,7 @@ export type DrainState = 'RUNNING' | 'DRAINED' | 'TIMED_OUT' | 'FORCED';
 
 /** What the operator asked for when starting the drain. */
 export type DrainGoal = {
-  /** Done when ActiveConn summed over the pair's directors is at or below this (default 0). */
+  /** Done when ActiveConn (the largest any director of the pair holds) is at or below this (default 0). */
   activeThreshold: number;
   /**
    * Also wait for InActConn to reach 0. In DR/TUN the director never sees the real server's FIN, so
@@ -32,7 +32,7 @@ export const SAMPLE_MAX_AGE_MS = 5_000;
 
 /**
  * Decides whether a running drain is done: DRAINED when every director of the pair reported
- * recently and the summed counters meet the goal; TIMED_OUT at the deadline otherwise. Pure, so the
+ * recently and the counters (the largest any director holds) meet the goal; TIMED_OUT at the deadline otherwise. Pure, so the
  * job runner and the tests agree on every edge.
  */
 export function evaluateDrain(options: { goal: DrainGoal; directors: string[]; samples: DirectorSample[]; now: Date }): DrainProgress {
@@ -48,16 +48,18 @@ export function evaluateDrain(options: { goal: DrainGoal; directors: string[]; s
   let inactConn = 0;
   for (const d of directors) {
     const sample = fresh.get(d);
+    // The largest count, not the sum: the sync daemon mirrors the MASTER's connections into the
+    // BACKUP's table, so each held connection shows on both directors.
     if (sample) {
-      activeConn += sample.activeConn;
-      inactConn += sample.inactConn;
+      activeConn = Math.max(activeConn, sample.activeConn);
+      inactConn = Math.max(inactConn, sample.inactConn);
     }
   }
   const counted = staleDirectors.length === 0;
   const activeOk = activeConn <= goal.activeThreshold;
   const inactiveOk = !goal.requireInactiveZero || inactConn === 0;
   if (counted && activeOk && inactiveOk) {
-    return { state: 'DRAINED', activeConn, inactConn, staleDirectors, reason: `ActiveConn ${activeConn} ≤ ${goal.activeThreshold}${goal.requireInactiveZero ? ' and InActConn 0' : ''} over ${directors.length} director(s)` };
+    return { state: 'DRAINED', activeConn, inactConn, staleDirectors, reason: `ActiveConn ${activeConn} ≤ ${goal.activeThreshold}${goal.requireInactiveZero ? ' and InActConn 0' : ''} on all ${directors.length} director(s)` };
   }
   if (now >= goal.deadlineAt) {
     const why = !counted ? `no recent counters from ${staleDirectors.join(', ')}` : !activeOk ? `ActiveConn still ${activeConn}` : `InActConn still ${inactConn}`;

@@ -16,9 +16,11 @@ export const OBSERVED_SHARE_WINDOW_MS = 60_000;
 
 type Counters = { activeConn: number; inactConn: number; connsPerSec: number; bytesInPerSec: number; bytesOutPerSec: number };
 const zero = (): Counters => ({ activeConn: 0, inactConn: 0, connsPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0 });
+// Connection counts: the largest over directors, since the sync daemon mirrors the MASTER's
+// connections into the BACKUP's table (a sum would count each twice). Rates: summed.
 function addInto(total: Counters, s: Counters): void {
-  total.activeConn += s.activeConn;
-  total.inactConn += s.inactConn;
+  total.activeConn = Math.max(total.activeConn, s.activeConn);
+  total.inactConn = Math.max(total.inactConn, s.inactConn);
   total.connsPerSec += s.connsPerSec;
   total.bytesInPerSec += s.bytesInPerSec;
   total.bytesOutPerSec += s.bytesOutPerSec;

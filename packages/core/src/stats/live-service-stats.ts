@@ -4,18 +4,23 @@ import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import { getLiveStatsStore, LIVE_STALE_MS, type LiveStatsStore } from './live-stats-store';
 import type { LiveField, LiveSample } from './ring-series';
 
-const SUMMED: LiveField[] = ['activeConn', 'inactConn', 'connsPerSec', 'packetsInPerSec', 'packetsOutPerSec', 'bytesInPerSec', 'bytesOutPerSec'];
+// Every VRRP pair runs the connection-sync daemon, so a BACKUP's table mirrors the MASTER's
+// connections: summing ActiveConn/InActConn over directors would count each connection twice. The
+// largest count is the estate's (after a failover the new MASTER holds the synced ones too). Rates
+// count only packets a director itself forwarded, so they add up.
+const COUNTED: LiveField[] = ['activeConn', 'inactConn'];
+const SUMMED: LiveField[] = ['connsPerSec', 'packetsInPerSec', 'packetsOutPerSec', 'bytesInPerSec', 'bytesOutPerSec'];
 
 const zero = (): LiveSample => ({ activeConn: 0, inactConn: 0, connsPerSec: 0, packetsInPerSec: 0, packetsOutPerSec: 0, bytesInPerSec: 0, bytesOutPerSec: 0 });
 
 function addInto(total: LiveSample, sample: LiveSample): void {
+  for (const field of COUNTED) total[field] = Math.max(total[field], sample[field]);
   for (const field of SUMMED) total[field] += sample[field];
 }
 
 /**
- * The latest counters of every service and real server of a cluster, summed over the directors of
- * its pair: after a failover the new MASTER holds the connections, while the old one still counts
- * its draining ones, so the operator's "ActiveConn = N" is the sum. A director whose latest sample
+ * The latest counters of every service and real server of a cluster over the directors of its pair:
+ * connection counts as the largest any director holds (sync mirrors them), rates summed. A director whose latest sample
  * is older than LIVE_STALE_MS is left out (and listed as not reporting).
  */
 export async function liveServiceStats(options: { db: Db; clusterId: string; store?: LiveStatsStore; now?: number }) {

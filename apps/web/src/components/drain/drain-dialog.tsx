@@ -82,12 +82,12 @@ export function DrainDialog({ realServer, endpoint, serviceKey, isPreventingPort
     <Dialog open onClose={onClose} title={`Drain ${endpoint}`} description={<span className="font-mono">{serviceKey}</span>} testId="drain-dialog">
       <form onSubmit={onSubmit} noValidate className="flex flex-col gap-3">
         <p className="text-xs text-zinc-600">
-          Sets weight 0 on every director of the pair (configured weight <span className="font-mono">{realServer.weight}</span> is kept for Restore). Existing connections finish; the drain ends DRAINED when ActiveConn summed over the directors reaches the threshold, or TIMED_OUT at the deadline.
+          Sets weight 0 on every director of the pair (configured weight <span className="font-mono">{realServer.weight}</span> is kept for Restore). Existing connections finish; the drain ends DRAINED when no director holds more active connections than the threshold, or TIMED_OUT at the deadline.
         </p>
         <FormErrors errors={errors._form} />
         <div className="grid grid-cols-2 gap-3">
           <TextField label="Deadline (seconds)" value={deadline} onChange={(v) => { setDeadline(v); setErrors(({ deadlineSeconds: _d, ...rest }) => rest); }} errors={errors.deadlineSeconds} mono inputMode="numeric" hint="10 s to 24 h" />
-          <TextField label="Done at ActiveConn ≤" value={threshold} onChange={(v) => { setThreshold(v); setErrors(({ activeThreshold: _t, ...rest }) => rest); }} errors={errors.activeThreshold} mono inputMode="numeric" hint="Summed over the directors" />
+          <TextField label="Done at ActiveConn ≤" value={threshold} onChange={(v) => { setThreshold(v); setErrors(({ activeThreshold: _t, ...rest }) => rest); }} errors={errors.activeThreshold} mono inputMode="numeric" hint="On every director (the backup mirrors the master's connections through the sync daemon)" />
         </div>
         <label className="flex items-start gap-2 text-xs text-zinc-700">
           <input type="checkbox" checked={requireInactiveZero} onChange={(e) => setRequireInactiveZero(e.target.checked)} className="mt-0.5" data-testid="drain-require-inactive" />

@@ -12,7 +12,7 @@ import { useTRPC } from '@/lib/trpc/client';
 import { DrainStateBadge } from './drain-state-badge';
 
 /**
- * A drain job under its real server's row: state, ActiveConn/InActConn summed over the directors
+ * A drain job under its real server's row: state, ActiveConn/InActConn (the most any director holds)
  * (live while RUNNING), time left to the deadline, why it stands where it does, and what the
  * operator can do next (Force while it runs or timed out, Restore until it is restored).
  */
@@ -41,7 +41,7 @@ export function DrainProgress({ job, endpoint, canOperate }: { job: DrainJobView
   return (
     <div className="flex flex-wrap items-center gap-x-4 gap-y-1 text-xs" data-testid="drain-progress" data-state={job.state} data-job-id={job.jobId} role="status" aria-label={`Drain of ${endpoint}`}>
       <DrainStateBadge state={job.state} isRestored={job.restoredAt !== null} />
-      <span className="font-mono tabular-nums" title="Summed over the pair's directors">
+      <span className="font-mono tabular-nums" title="The most any director of the pair holds (the sync daemon mirrors connections to the backup)">
         ActiveConn <span data-testid="drain-active" className="font-semibold">{job.activeConn}</span>
         <span className="text-zinc-400"> (≤ {job.activeThreshold})</span>
       </span>
