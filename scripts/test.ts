@@ -7,8 +7,9 @@
 //   e2e            the built product in Chromium      (Playwright)
 // `npm test -- unit integration` runs only the named phases. The last line is the total:
 // "N passed, N failed".
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,14 +20,40 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const PHASES = ['prerequisites', 'checks', 'unit', 'integration', 'lab', 'e2e'] as const;
 type Phase = (typeof PHASES)[number];
 
-const bin = (name: string) => path.join(repoRoot, 'node_modules/.bin', name);
+// Where the phases run: the checkout itself, or (lab and e2e from a checkout under /tmp) a bind mount of it.
+let runRoot = repoRoot;
+const bin = (name: string) => path.join(runRoot, 'node_modules/.bin', name);
+
+/**
+ * The lab's guest mounts its own /tmp, so it cannot see a checkout under /tmp (where a CI may clone).
+ * As root, such a checkout is bind-mounted under /var/lib/fulcrum/checkouts for the phases that boot
+ * the lab; the returned function unmounts it.
+ */
+function useLabVisibleRoot(): () => void {
+  if (repoRoot !== '/tmp' && !repoRoot.startsWith('/tmp/')) return () => undefined;
+  if (process.getuid?.() !== 0) return () => undefined;
+  const target = path.join('/var/lib/fulcrum/checkouts', createHash('sha256').update(repoRoot).digest('hex').slice(0, 12));
+  mkdirSync(target, { recursive: true });
+  try {
+    execFileSync('/usr/bin/umount', ['-l', target], { stdio: 'ignore' });
+  } catch {
+    // Nothing was mounted there: the usual case.
+  }
+  execFileSync('/usr/bin/mount', ['--bind', repoRoot, target]);
+  console.log(`the lab cannot see ${repoRoot} (under /tmp): running from a bind mount at ${target}`);
+  runRoot = target;
+  return () => {
+    runRoot = repoRoot;
+    execFileSync('/usr/bin/umount', ['-l', target]);
+  };
+}
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', NEXT_TELEMETRY_DISABLED: '1', FORCE_COLOR: process.env.CI ? '0' : '1' };
 
 function log(line: string): void {
   console.log(`\n== ${line}`);
 }
 
-function runCommand(file: string, args: string[], cwd = repoRoot): Promise<number> {
+function runCommand(file: string, args: string[], cwd = runRoot): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { cwd, env, stdio: 'inherit' });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
@@ -61,7 +88,7 @@ async function runPlaywright(): Promise<Tally & { exitCode: number }> {
   const report = path.join(dir, 'report.json');
   const previous = env.PLAYWRIGHT_JSON_OUTPUT_NAME;
   env.PLAYWRIGHT_JSON_OUTPUT_NAME = report;
-  const exitCode = await runCommand(bin('playwright'), ['test', '-c', 'playwright.config.ts', '--reporter=list,json'], path.join(repoRoot, 'apps/web'));
+  const exitCode = await runCommand(bin('playwright'), ['test', '-c', 'playwright.config.ts', '--reporter=list,json'], path.join(runRoot, 'apps/web'));
   env.PLAYWRIGHT_JSON_OUTPUT_NAME = previous;
   try {
     const json = JSON.parse(readFileSync(report, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } };
@@ -102,8 +129,13 @@ async function main(): Promise<void> {
       const schema = await runCommand('npm', ['run', '--silent', 'db:check']);
       const types = await runCommand(bin('turbo'), ['run', 'typecheck', '--continue', '--output-logs=errors-only']);
       tally = { passed: (schema === 0 ? 1 : 0) + (types === 0 ? 1 : 0), failed: (schema === 0 ? 0 : 1) + (types === 0 ? 0 : 1), skipped: 0 };
-    } else if (phase === 'e2e') {
-      tally = await runPlaywright();
+    } else if (phase === 'e2e' || phase === 'lab') {
+      const release = useLabVisibleRoot();
+      try {
+        tally = phase === 'e2e' ? await runPlaywright() : await runVitest(phase);
+      } finally {
+        release();
+      }
     } else {
       tally = await runVitest(phase);
     }

@@ -20,6 +20,7 @@ import { keepalivedArgv } from './keepalived';
 import {
   cleanStaleLab,
   deleteTapSync,
+  findRepoRoot,
   findUmlProcesses,
   hasNetDevice,
   killUml,
@@ -359,6 +360,13 @@ export async function startLab(spec: LabTopologySpec = defaultTopology(), option
   const topology = resolveTopology(spec);
   const started = performance.now();
   const paths = labPaths(topology.id);
+  // The guest mounts its own tmpfs on /tmp (its scratch files never land on the host), which hides
+  // a checkout under /tmp from it: its control agent, the agent bundle and the state dir would vanish.
+  for (const [what, path] of [['the repository', findRepoRoot()], ['the lab state dir', paths.root]] as const) {
+    if (path === '/tmp' || path.startsWith('/tmp/')) {
+      throw new Error(`${what} is under /tmp (${path}), which the lab guest cannot see (it mounts its own /tmp): use a checkout elsewhere, set FULCRUM_LAB_STATE_ROOT, or run "npm test", which bind-mounts such a checkout outside /tmp`);
+    }
+  }
   const umid = umidFor(topology.id);
   cleanStaleLab(topology.id, topology.tapName, log);
   ensureUmlModulesLink();
