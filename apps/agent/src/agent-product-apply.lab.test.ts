@@ -119,8 +119,9 @@ describe.skipIf(gate.skip)('the real product drives agents in the lab: DR / TUN 
         if (pid) await lab.exec(d, ['kill', '-TERM', pid]).catch(() => undefined);
       }
     }
-    await product?.remove();
-    await lab?.stop();
+    // each step runs even when an earlier one fails (a dead guest must not leave the product running)
+    await product?.remove().catch((e: Error) => console.log(`product stop failed: ${e.message}`));
+    await lab?.stop().catch((e: Error) => console.log(`lab stop failed: ${e.message}`));
     files.remove();
     // the guest console tells why when the guest hung or died mid-test (the next lab replaces logs/)
     if (lab) console.log(`lab console tail:\n${readFileSync(lab.consoleLogPath, 'utf8').split('\n').slice(-25).join('\n')}`);
