@@ -5,17 +5,12 @@ import { assertRole, type Actor } from '../auth/actor';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
-import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
+import { AppError, fieldError, mapUniqueViolation } from '../errors/app-error';
 
 const CLUSTER_SELECT = { id: true, name: true, description: true, generation: true, preventPortReuseLeaks: true, version: true } as const;
 
-async function withDuplicateName<T>(name: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw fieldError('name', `A cluster named "${name}" already exists`, 'DUPLICATE');
-    throw error;
-  }
+function withDuplicateName<T>(name: string, run: () => Promise<T>): Promise<T> {
+  return mapUniqueViolation(run, () => fieldError('name', `A cluster named "${name}" already exists`, 'DUPLICATE'));
 }
 
 /** Creates a cluster (admin). */

@@ -36,3 +36,16 @@ export function fieldError(field: string, message: string, code: AppErrorCode = 
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'P2002';
 }
+
+/**
+ * Runs `run`; a unique-constraint violation (a concurrent write that slipped past the checks made
+ * inside the transaction) becomes the domain error `toError()` instead of a raw database error.
+ */
+export async function mapUniqueViolation<T>(run: () => Promise<T>, toError: () => AppError): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw toError();
+    throw error;
+  }
+}

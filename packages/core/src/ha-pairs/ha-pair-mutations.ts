@@ -5,7 +5,7 @@ import { HA_PAIR_FIELDS } from './ha-pair-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
-import { AppError, fieldError, isUniqueViolation, type FieldErrors } from '../errors/app-error';
+import { AppError, fieldError, mapUniqueViolation, type FieldErrors } from '../errors/app-error';
 
 // authSecret is selected for the audit (which records only whether it is set), never returned.
 const PAIR_SELECT = { ...HA_PAIR_FIELDS, clusterId: true, preventPortReuseLeaks: true, version: true } as const;
@@ -70,14 +70,8 @@ function pairData(pair: PairFields) {
   };
 }
 
-async function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    // A concurrent create that slipped past the checks above lands on the unique indexes.
-    if (isUniqueViolation(error)) throw new AppError('DUPLICATE', 'Another HA pair with this name or virtual router id was just created: reload and try again');
-    throw error;
-  }
+function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
+  return mapUniqueViolation(run, () => new AppError('DUPLICATE', 'Another HA pair with this name or virtual router id was just created: reload and try again'));
 }
 
 /** Creates an HA pair (admin): one or two directors sharing VIPs through one vrrp_instance. */

@@ -5,17 +5,12 @@ import { assertRole, type Actor } from '../auth/actor';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
-import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
+import { AppError, fieldError, mapUniqueViolation } from '../errors/app-error';
 
 const NODE_SELECT = { id: true, clusterId: true, name: true, role: true, managementAddress: true, version: true } as const;
 
-async function withDuplicateName<T>(name: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw fieldError('name', `A node named "${name}" already exists in this cluster`, 'DUPLICATE');
-    throw error;
-  }
+function withDuplicateName<T>(name: string, run: () => Promise<T>): Promise<T> {
+  return mapUniqueViolation(run, () => fieldError('name', `A node named "${name}" already exists in this cluster`, 'DUPLICATE'));
 }
 
 async function assertClusterExists(tx: Tx, clusterId: string): Promise<void> {

@@ -12,7 +12,7 @@ import { REAL_SERVER_FIELDS } from './real-server-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
-import { AppError, fieldError, isUniqueViolation, type FieldErrors } from '../errors/app-error';
+import { AppError, fieldError, mapUniqueViolation, type FieldErrors } from '../errors/app-error';
 
 const REAL_SERVER_SELECT = { ...REAL_SERVER_FIELDS, virtualServiceId: true, health: true, version: true } as const;
 
@@ -58,13 +58,8 @@ function realServerData(rs: RealServerFields) {
   };
 }
 
-async function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError('DUPLICATE', 'The same real server was just added by someone else: reload and check');
-    throw error;
-  }
+function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
+  return mapUniqueViolation(run, () => new AppError('DUPLICATE', 'The same real server was just added by someone else: reload and check'));
 }
 
 /** Adds a real server to a virtual service (operator). */

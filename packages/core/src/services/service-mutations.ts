@@ -7,7 +7,7 @@ import { SERVICE_FIELDS } from './service-fields';
 import { commitChange } from '../audit/commit-change';
 import { staleEditError } from '../audit/stale-edit';
 import type { Db, Tx } from '../db';
-import { AppError, fieldError, isUniqueViolation } from '../errors/app-error';
+import { AppError, fieldError, mapUniqueViolation } from '../errors/app-error';
 
 const SERVICE_SELECT = { ...SERVICE_FIELDS, clusterId: true, name: true, version: true } as const;
 
@@ -55,13 +55,8 @@ function serviceData(service: ServiceFields, serviceKey: string) {
   };
 }
 
-async function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError('DUPLICATE', 'The same virtual service was just created by someone else: reload and check');
-    throw error;
-  }
+function rethrowDuplicate<T>(run: () => Promise<T>): Promise<T> {
+  return mapUniqueViolation(run, () => new AppError('DUPLICATE', 'The same virtual service was just created by someone else: reload and check'));
 }
 
 /** Creates a virtual service on an HA pair (operator). */
