@@ -3,7 +3,6 @@ import { execFile } from 'node:child_process';
 /** Absolute paths of every host binary the lab runs (never resolved through PATH). */
 export const HOST_BINARIES = {
   ip: '/usr/sbin/ip',
-  uml: '/usr/bin/linux.uml',
   aptGet: '/usr/bin/apt-get',
   dpkgQuery: '/usr/bin/dpkg-query',
 } as const;
@@ -31,13 +30,13 @@ export class HostCommandError extends Error {
 export function runHostCommand(
   file: string,
   args: string[],
-  options: { timeoutMs?: number; allowFailure?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { timeoutMs?: number; allowFailure?: boolean; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<HostCommandResult> {
   return new Promise((resolve, reject) => {
     execFile(
       file,
       args,
-      { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env, encoding: 'utf8' },
+      { timeout: options.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env, cwd: options.cwd, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const rawCode = error ? (error as NodeJS.ErrnoException & { code?: number | string }).code : 0;
         const exitCode = typeof rawCode === 'number' ? rawCode : error ? -1 : 0;

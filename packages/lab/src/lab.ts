@@ -29,6 +29,7 @@ import {
   type LabRecord,
 } from './lab-state';
 import { ensureUmlModulesLink, labUnavailableReason } from './prerequisites';
+import { findLabKernel } from './uml-kernel';
 import { defaultTopology, findLabHost, resolveTopology, type LabHost, type LabTopology, type LabTopologySpec } from './topology';
 
 /** A command in a lab host that exited non-zero (or timed out); carries everything for the report. */
@@ -370,6 +371,8 @@ export async function startLab(spec: LabTopologySpec = defaultTopology(), option
   const umid = umidFor(topology.id);
   cleanStaleLab(topology.id, topology.tapName, log);
   ensureUmlModulesLink();
+  const kernelBinary = findLabKernel()?.binary;
+  if (!kernelBinary) throw new Error(labUnavailableReason() ?? 'no lab kernel');
 
   for (const dir of [paths.root, paths.secretDir, paths.guestDir, paths.umlDir, paths.logsDir]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(paths.secretDir, 0o700);
@@ -409,7 +412,7 @@ export async function startLab(spec: LabTopologySpec = defaultTopology(), option
     await createTap(topology);
     const consoleFd = openSync(paths.consoleLog, 'w', 0o600);
     const uml = spawn(
-      HOST_BINARIES.uml,
+      kernelBinary,
       [
         `umid=${umid}`,
         `uml_dir=${paths.umlDir}`,

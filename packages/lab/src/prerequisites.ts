@@ -1,9 +1,13 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { HOST_BINARIES, runHostCommand } from './host-command';
+import { ensureLabKernel, findLabKernel, LAB_KERNEL_ROOT } from './uml-kernel';
 
-/** Debian packages the lab needs on the host (the guest runs the host's binaries through hostfs). */
+/**
+ * Debian packages the lab needs on the host (the guest runs the host's binaries through hostfs).
+ * The guest kernel itself is not one of them: see uml-kernel.ts for why and where it comes from.
+ */
 export const LAB_PACKAGES = [
-  'user-mode-linux', // the guest kernel, with IPVS modules
+  'patchelf', // points the lab kernel at its own glibc (uml-kernel.ts)
   'ipvsadm',
   'keepalived',
   'kmod', // modprobe inside the guest
@@ -14,25 +18,20 @@ export const LAB_PACKAGES = [
   'procps', // sysctl
 ] as const;
 
-const UML_MODULES_ROOT = '/usr/lib/uml/modules';
+const PREREQUISITES_COMMAND = 'npx tsx packages/lab/src/prerequisites-cli.ts';
 
 /** One-line reason the lab cannot run on this machine, or null when it can. */
 export function labUnavailableReason(): string | null {
   if (process.platform !== 'linux') return `the UML lab needs Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'the UML lab needs root (it creates a tap device and runs User-Mode Linux)';
   if (!existsSync('/dev/net/tun')) return 'the UML lab needs /dev/net/tun (tap devices), which this machine lacks';
-  if (!existsSync(HOST_BINARIES.uml)) {
-    return `User-Mode Linux is not installed (${HOST_BINARIES.uml} missing): run "npx tsx packages/lab/src/prerequisites-cli.ts"`;
-  }
-  if (umlRelease() === null) return `User-Mode Linux modules are missing under ${UML_MODULES_ROOT}`;
+  if (findLabKernel() === null) return `the lab's User-Mode Linux kernel is not in ${LAB_KERNEL_ROOT}: run "${PREREQUISITES_COMMAND}" (or npm test) as root`;
   return null;
 }
 
-/** The UML kernel release (the folder name of its modules), or null when none is installed. */
+/** The lab kernel's release (the folder name of its modules), or null when it is not installed. */
 export function umlRelease(): string | null {
-  if (!existsSync(UML_MODULES_ROOT)) return null;
-  const releases = readdirSync(UML_MODULES_ROOT).sort();
-  return releases.at(-1) ?? null;
+  return findLabKernel()?.release ?? null;
 }
 
 async function isPackageInstalled(name: string): Promise<boolean> {
@@ -41,14 +40,13 @@ async function isPackageInstalled(name: string): Promise<boolean> {
 }
 
 /**
- * Makes `modprobe` inside the guest find the UML modules: the guest's root is the host's, and
- * modprobe looks in /lib/modules/<release>. The only host change outside the lab's own files.
+ * Makes `modprobe` inside the guest find the lab kernel's modules: the guest's root is the host's,
+ * and modprobe looks in /lib/modules/<release>. The only host change outside the lab's own files.
  */
 export function ensureUmlModulesLink(): void {
-  const release = umlRelease();
-  if (release === null) throw new Error(`no UML modules under ${UML_MODULES_ROOT}`);
-  const link = `/lib/modules/${release}`;
-  const target = `${UML_MODULES_ROOT}/${release}`;
+  const kernel = findLabKernel();
+  if (kernel === null) throw new Error(labUnavailableReason() ?? `no lab kernel in ${LAB_KERNEL_ROOT}`);
+  const link = `/lib/modules/${kernel.release}`;
   let stat;
   try {
     stat = lstatSync(link);
@@ -57,13 +55,19 @@ export function ensureUmlModulesLink(): void {
   }
   if (stat === null) {
     mkdirSync('/lib/modules', { recursive: true });
-    symlinkSync(target, link);
+    symlinkSync(kernel.modulesDir, link);
     return;
   }
-  if (stat.isSymbolicLink() && readlinkSync(link) === target) return;
+  if (stat.isSymbolicLink()) {
+    if (readlinkSync(link) === kernel.modulesDir) return;
+    // A link of ours from an earlier layout (e.g. to Debian 12's /usr/lib/uml/modules): repoint it.
+    unlinkSync(link);
+    symlinkSync(kernel.modulesDir, link);
+    return;
+  }
   // A real directory there (e.g. a host kernel of the same release) is left alone: it is not ours.
   if (!existsSync(`${link}/kernel/net/netfilter/ipvs/ip_vs.ko`)) {
-    throw new Error(`${link} exists but holds no UML IPVS modules; remove it or point it at ${target}`);
+    throw new Error(`${link} exists but holds no UML IPVS modules; remove it or point it at ${kernel.modulesDir}`);
   }
 }
 
@@ -85,6 +89,7 @@ export async function ensureLabPrerequisites(options: { log?: (line: string) => 
       timeoutMs: 1_200_000,
     });
   }
+  await ensureLabKernel(log);
   ensureUmlModulesLink();
   const reason = labUnavailableReason();
   if (reason !== null) throw new Error(reason);

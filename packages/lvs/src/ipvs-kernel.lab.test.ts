@@ -1,9 +1,10 @@
 // Issue #4, "against the real kernel": the diff → plan → ipvsadm loop converges on a real IPVS table (UML lab),
 // the read-back parses to exactly the desired state, and the kernel's own formats parse with this package.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labGate } from '@fulcrum/lab/lab-gate';
 import { startLab, type Lab } from '@fulcrum/lab/lab';
+import { findLabKernel } from '@fulcrum/lab/uml-kernel';
 import { defaultTopology, resolveTopology } from '@fulcrum/lab/topology';
 import { diffIpvsTables } from './diff/diff-ipvs-tables';
 import { convergeLabIpvs, labIpvsadm, readLabIpvsTable, runLabCommand, type ConvergeReport } from './lab-testing/ipvs-lab';
@@ -18,13 +19,8 @@ const V6 = (suffix: string) => `2001:db8::${suffix}`; // documentation space, on
 
 // Which scheduler modules the lab's kernel build ships: the guest's /lib/modules/<release> is a link to this.
 const TWOS_AVAILABLE = (() => {
-  try {
-    return readdirSync('/usr/lib/uml/modules').some((release) =>
-      ['.ko', '.ko.xz', '.ko.zst', '.ko.gz'].some((ext) => existsSync(`/usr/lib/uml/modules/${release}/kernel/net/netfilter/ipvs/ip_vs_twos${ext}`)),
-    );
-  } catch {
-    return false;
-  }
+  const modulesDir = findLabKernel()?.modulesDir;
+  return modulesDir !== undefined && ['.ko', '.ko.xz', '.ko.zst', '.ko.gz'].some((ext) => existsSync(`${modulesDir}/kernel/net/netfilter/ipvs/ip_vs_twos${ext}`));
 })();
 const USABLE_SCHEDULERS = SCHEDULERS.filter((s) => s !== 'twos' || TWOS_AVAILABLE);
 
