@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureLabPrerequisites } from '@fulcrum/lab/prerequisites';
-import { BROWSER_PACKAGES, ensureDebianPackages } from './system-packages';
+import { BROWSER_PACKAGES, SSH_TEST_PACKAGES, ensureDebianPackages } from './system-packages';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PHASES = ['prerequisites', 'checks', 'unit', 'integration', 'lab', 'e2e'] as const;
@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     if (phase === 'prerequisites') {
       try {
         await ensureDebianPackages(BROWSER_PACKAGES, (line) => console.log(line));
+        await ensureDebianPackages(SSH_TEST_PACKAGES, (line) => console.log(line));
         await ensureLabPrerequisites({ log: (line) => console.log(line) });
         tally = { passed: 0, failed: 0, skipped: 0 };
       } catch (error) {
