@@ -19,6 +19,7 @@ USER node
 COPY --chown=node:node . .
 # --include=dev: the start script runs under tsx and the build needs TypeScript tooling.
 RUN npm ci --include=dev --no-audit --no-fund \
+ && npm run build -w @fulcrum/agent \
  && node_modules/.bin/next build apps/web
 
 EXPOSE 3000

@@ -15,6 +15,7 @@ import { startEmbeddedPostgres, type RunningPostgres } from '@fulcrum/db/embedde
 import { applyMigrations } from '@fulcrum/db/migrate';
 import { seedDemoCluster } from '@fulcrum/db/seed';
 import { ensureFirstAdmin } from '@fulcrum/core/users/user-mutations';
+import { failInterruptedAgentOperations } from '@fulcrum/core/agent-install/agent-operations';
 import { readStatsSettings } from '@fulcrum/core/stats/stats-settings';
 import { AGENT_WS_PATH } from '@fulcrum/protocol/frames';
 import { readAgentSettings } from '../apps/web/src/server/agent-gateway/agent-settings';
@@ -42,7 +43,9 @@ const usage = `Usage: npm start -- [options]
 Environment: DATABASE_URL (use that Postgres instead of the embedded one), FULCRUM_ADMIN_USERNAME,
 FULCRUM_ADMIN_PASSWORD (first start only), FULCRUM_SEED_DEMO=false,
 FULCRUM_AGENT_HEARTBEAT_MS (5000), FULCRUM_AGENT_STATS_MS (1000), FULCRUM_AGENT_RECONCILE_MS (30000),
-FULCRUM_AGENT_KERNEL_TABLE_MS (10000): timings sent to agents; FULCRUM_STATS_RETENTION_HOURS (48).`;
+FULCRUM_AGENT_KERNEL_TABLE_MS (10000): timings sent to agents; FULCRUM_STATS_RETENTION_HOURS (48);
+FULCRUM_AGENT_SERVER_URL (ws://host:port/ws/agent agents installed over SSH connect to; default: the
+address the install request came to), FULCRUM_AGENT_BUNDLE (default apps/agent/dist/agent.cjs).`;
 
 function parseOptions() {
   let parsed;
@@ -119,6 +122,15 @@ async function buildWebApp(): Promise<void> {
   log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+async function buildAgentBundle(): Promise<void> {
+  log('building the agent bundle (apps/agent/dist/agent.cjs) for SSH installs…');
+  await new Promise<void>((resolve, reject) => {
+    execFile(path.join(repoRoot, 'node_modules/.bin/tsx'), [path.join(repoRoot, 'apps/agent/build.ts')], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 }, (error, _stdout, stderr) =>
+      error ? reject(new Error(`building the agent failed: ${stderr || error.message}`)) : resolve(),
+    );
+  });
+}
+
 /**
  * Where the embedded Postgres keeps its data. As root, Postgres runs as the `postgres` user, which
  * must be able to enter every parent directory; a clone under /root (mode 0700) would fail, so its
@@ -174,7 +186,20 @@ async function main(): Promise<void> {
     const seeded = await seedDemoCluster(prisma);
     if (seeded.seeded) log('created the demo cluster "demo" (an HA pair, VIP 192.168.241.11:80 wrr, two DR real servers)');
   }
+  const interrupted = await failInterruptedAgentOperations(prisma);
+  if (interrupted > 0) log(`${interrupted} agent install/upgrade/removal(s) were cut off by the last stop: marked failed`);
   await prisma.$disconnect();
+
+  // The agent that SSH installs put on hosts: built here when missing, so "Install agent" works on a fresh clone.
+  process.env.FULCRUM_AGENT_BUNDLE ??= path.join(repoRoot, 'apps/agent/dist/agent.cjs');
+  if (!existsSync(process.env.FULCRUM_AGENT_BUNDLE)) {
+    try {
+      await buildAgentBundle();
+    } catch (error) {
+      await stopDatabase();
+      fail((error as Error).message);
+    }
+  }
 
   if (!options.dev && (options.rebuild || !existsSync(path.join(webDir, '.next/BUILD_ID')))) {
     try {

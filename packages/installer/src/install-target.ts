@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { BinaryPath } from '@fulcrum/lvs/commands/binaries';
+import { Id } from '@fulcrum/lvs/estate/common';
 import { ManagementAddress } from '@fulcrum/lvs/model/primitives';
+import { ServerUrl } from '@fulcrum/protocol/server-url';
 
 // What an admin types to put an agent on a host over SSH. Browser-safe (no node:* imports beyond
 // what @fulcrum/lvs already shims): the install form, the CLI and the server validate with the same
@@ -66,3 +68,24 @@ export const HostKeyFingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/,
 
 /** Optional absolute path of Node.js on the host (when it is not on the login PATH). */
 export const RemoteNodePath = BinaryPath.refine((p) => /\/node[0-9]*$/.test(p), { error: 'Node.js path must end in /node' });
+
+/** What to do with the agent on a host. */
+export const AgentOperationKind = z.enum(['INSTALL', 'UPGRADE', 'REMOVE'], { error: 'Operation must be INSTALL, UPGRADE or REMOVE' });
+export type AgentOperationKind = z.infer<typeof AgentOperationKind>;
+
+/** One install, upgrade or removal, as the UI and the CLI send it. */
+export const StartAgentOperationInput = z.object({
+  kind: AgentOperationKind,
+  nodeId: Id,
+  target: SshTarget,
+  auth: SshAuth,
+  /** The fingerprint the admin confirmed; needed when the host key is not trusted yet. */
+  hostKeyFingerprint: HostKeyFingerprint.optional(),
+  /** How the agent reaches Fulcrum (INSTALL); defaults to FULCRUM_AGENT_SERVER_URL or the address this request came to. */
+  serverUrl: ServerUrl.optional(),
+  nodePath: RemoteNodePath.optional(),
+});
+export type StartAgentOperationInput = z.infer<typeof StartAgentOperationInput>;
+
+/** A host key lookup before the first connection. */
+export const ScanHostKeyInput = z.object({ host: SshHost, port: SshPort.default(22) });

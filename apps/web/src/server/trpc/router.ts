@@ -1,4 +1,5 @@
 import { router } from './init';
+import { agentInstallRouter } from './routers/agent-install-router';
 import { agentRouter } from './routers/agent-router';
 import { auditRouter } from './routers/audit-router';
 import { authRouter } from './routers/auth-router';
@@ -24,6 +25,7 @@ export const appRouter = router({
   audit: auditRouter,
   user: userRouter,
   agent: agentRouter,
+  agentInstall: agentInstallRouter,
   stats: statsRouter,
   events: eventsRouter,
   live: liveRouter,
