@@ -1,10 +1,13 @@
 import { Readable } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
-import { Client, utils as sshUtils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { describeHostKey, HOST_KEY_ALGORITHMS, type HostKey } from './host-key';
 import { InstallError } from './install-error';
 import type { SshAuth, SshTarget } from './install-target';
 import { shellCommandLine } from './shell-quote';
+
+// ssh2 is CommonJS: its named exports are not visible to Node's ESM loader (tsx), only the default.
+const { Client, utils: sshUtils } = ssh2;
 
 const CONNECT_TIMEOUT_MS = 15_000;
 const COMMAND_TIMEOUT_MS = 60_000;
