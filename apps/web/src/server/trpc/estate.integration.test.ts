@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { useFreshDatabase } from '@fulcrum/db/testing/fresh-database';
 import { commitChange } from '@fulcrum/core/audit/commit-change';
+import { appRouter } from './router';
 import { callerFor, createTestUser, httpCall } from './testing';
 
 const database = useFreshDatabase();
@@ -119,6 +120,30 @@ describe('the seed walkthrough', () => {
     expect(row.weight).toBe(3);
   });
 
+  it('refuses a stale edit and a stale delete of every kind of object, naming the change, and keeps the newer state', async () => {
+    const { cluster, a, pair, service, rs1 } = await buildSeedSetup('stale-edits');
+    const amy = (await callerFor(database.prisma, (await createTestUser(database.prisma, 'amy', 'ADMIN')).token)).caller;
+    // Each object is changed once by one user; a second user still holding the old version is refused.
+    await admin.cluster.update({ id: cluster.id, version: cluster.version, name: 'stale-edits', description: 'first' });
+    await expectTrpcError(amy.cluster.update({ id: cluster.id, version: cluster.version, name: 'stale-edits', description: 'second' }), 'CONFLICT', /alice changed it/);
+    await expectTrpcError(amy.cluster.delete({ id: cluster.id, version: cluster.version }), 'CONFLICT', /alice changed it/);
+    await admin.node.update({ id: a.id, version: a.version, name: 'director-a', role: 'DIRECTOR', managementAddress: '198.18.0.21' });
+    await expectTrpcError(amy.node.update({ id: a.id, version: a.version, name: 'director-a', role: 'DIRECTOR', managementAddress: '198.18.0.31' }), 'CONFLICT', /alice changed it/);
+    await admin.haPair.update({ ...pair, authSecret: undefined, advertInterval: 2 });
+    await expectTrpcError(amy.haPair.update({ ...pair, authSecret: undefined, advertInterval: 3 }), 'CONFLICT', /alice changed it/);
+    await operator.service.update({ ...service, schedulerFlags: [], scheduler: 'lc', persistenceNetmask: null });
+    await expectTrpcError(admin.service.update({ ...service, schedulerFlags: [], scheduler: 'rr', persistenceNetmask: null }), 'CONFLICT', /oscar changed it/);
+    await expectTrpcError(admin.service.delete({ id: service.id, version: service.version }), 'CONFLICT', /oscar changed it/);
+    await operator.realServer.update({ ...rs1, weight: 4 });
+    await expectTrpcError(admin.realServer.delete({ id: rs1.id, version: rs1.version }), 'CONFLICT', /oscar changed it/);
+    const db = database.prisma;
+    expect(await db.cluster.findUniqueOrThrow({ where: { id: cluster.id } })).toMatchObject({ description: 'first' });
+    expect(await db.node.findUniqueOrThrow({ where: { id: a.id } })).toMatchObject({ managementAddress: '198.18.0.21' });
+    expect(await db.haPair.findUniqueOrThrow({ where: { id: pair.id } })).toMatchObject({ advertInterval: 2 });
+    expect(await db.virtualService.findUniqueOrThrow({ where: { id: service.id } })).toMatchObject({ scheduler: 'lc' });
+    expect(await db.realServer.findUniqueOrThrow({ where: { id: rs1.id } })).toMatchObject({ weight: 4 });
+  });
+
   it('edits and deletes each object with its version', async () => {
     const { cluster, a, b, pair, service, rs1, rs2 } = await buildSeedSetup('edits');
     const renamed = await admin.cluster.update({ id: cluster.id, version: cluster.version, name: 'edits-renamed', description: 'x' });
@@ -223,6 +248,28 @@ describe('roles and authentication', () => {
     expect(forged.status).toBe(401);
     const me = await httpCall(database.prisma, { path: 'auth.me', method: 'GET' });
     expect(me.status).toBe(200);
+  });
+
+  it('refuses EVERY query and mutation of the router without a session (only auth.me/login/logout are open)', async () => {
+    const open = new Set(['auth.me', 'auth.login', 'auth.logout']);
+    const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { type: string } }>);
+    expect(procedures.length).toBeGreaterThan(40);
+    let checked = 0;
+    for (const [path, procedure] of procedures) {
+      const type = procedure._def.type;
+      if (open.has(path)) continue;
+      if (type === 'subscription') {
+        // An SSE stream answers 200 and carries errors as events: call it directly, without a session.
+        const { caller } = await callerFor(database.prisma, null);
+        const call = path.split('.').reduce<any>((node, key) => node[key], caller);
+        await expect(Promise.resolve().then(() => call({})), path).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      } else {
+        const answer = await httpCall(database.prisma, { path, method: type === 'mutation' ? 'POST' : 'GET', input: {} });
+        expect([path, answer.status, answer.json.error?.data.code]).toEqual([path, 401, 'UNAUTHORIZED']);
+      }
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(40);
   });
 
   it('answers a viewer mutation over HTTP with 403 and a cross-site mutation with 403', async () => {
