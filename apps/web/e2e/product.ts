@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,7 +77,12 @@ export async function startProduct(options: { host: string; port: number | strin
       // SIGTERM: start.ts closes the web server and stops its embedded Postgres cleanly.
       stopGroup(child);
     });
-    await rm(stateDir, { recursive: true, force: true });
+    // npm exits as soon as its `sh -c` dies of the same SIGTERM, while start.ts may still be
+    // stopping Postgres: removing the data under a running server fails (ENOTEMPTY). Wait for
+    // Postgres to remove its pid file first.
+    const pidFile = path.join(stateDir, 'postgres', 'pgdata', 'postmaster.pid');
+    for (const deadline = Date.now() + 20_000; existsSync(pidFile) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+    await rm(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   };
   return { ...started, stop };
 }

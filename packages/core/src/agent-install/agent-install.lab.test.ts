@@ -87,6 +87,13 @@ describe.skipIf(gate.skip)('agent install over SSH through the product', () => {
         if (!result.ok) expect(result.fieldErrors?.[field]?.[0], JSON.stringify(bad).slice(0, 40)).toBeTruthy();
       }
     }
+    // An agent told to dial a loopback address would reach only itself: refused up front.
+    const loopback = await api.tryMutate('agentInstall.start', { kind: 'INSTALL', nodeId, target: root(), auth: keyAuth(), hostKeyFingerprint: host.hostKeyFingerprint, serverUrl: 'ws://127.0.0.1:3000/ws/agent' });
+    expect(loopback.ok).toBe(false);
+    if (!loopback.ok) expect(loopback.fieldErrors?.serverUrl?.[0]).toMatch(/a loopback address of .* itself/);
+    const unreachable = await api.tryMutate('agentInstall.scanHostKey', { host: host.address, port: 2999 });
+    expect(unreachable.ok).toBe(false);
+    if (!unreachable.ok) expect([unreachable.status, unreachable.appCode, unreachable.message]).toEqual([502, 'HOST_UNREACHABLE', expect.stringMatching(/Connection refused .*is sshd running/)]);
     const operations = await api.query<Operation[]>('agentInstall.listForNode', { nodeId });
     expect(operations).toEqual([]);
     await expectNothingInstalled();

@@ -35,6 +35,12 @@ const OPERATION_SELECT = {
 
 const VERB = { INSTALL: 'install', UPGRADE: 'upgrade', REMOVE: 'removal' } as const;
 
+/** True for names and addresses that always mean "this host" (so an agent there would dial itself). */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare.endsWith('.localhost') || /^127\./.test(bare) || bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+}
+
 /** Where the agent should connect to when the input names no server URL. */
 export type ServerUrlDefault = { fromEnv: string | null; fromRequest: string | null };
 
@@ -58,6 +64,12 @@ export async function startAgentOperation(options: { db: Db; actor: Actor; input
   const expectedFingerprint = trusted?.fingerprint ?? input.hostKeyFingerprint!;
   const serverUrl = input.serverUrl ?? options.serverUrlDefault.fromEnv ?? options.serverUrlDefault.fromRequest;
   if (input.kind === 'INSTALL' && !serverUrl) throw fieldError('serverUrl', 'Give the URL the agent uses to reach Fulcrum (ws://host:port/ws/agent)');
+  if (input.kind === 'INSTALL' && serverUrl && isLoopback(new URL(serverUrl).hostname) && !isLoopback(input.target.host)) {
+    throw fieldError(
+      'serverUrl',
+      `The agent would connect to ${serverUrl}, a loopback address of ${input.target.host} itself: give an address of this Fulcrum server that the host can reach (start Fulcrum with --host 0.0.0.0, or set FULCRUM_AGENT_SERVER_URL)`,
+    );
+  }
   // Fail fast on a missing bundle rather than after connecting.
   const bundle = input.kind === 'REMOVE' ? null : readAgentBundle();
 

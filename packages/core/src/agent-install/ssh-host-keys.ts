@@ -10,7 +10,7 @@ export type HostKeyTrust = HostKey & { host: string; port: number; trust: 'NEW' 
 
 /** The installer's errors as domain errors (for calls answered at once, not through an operation's steps). */
 export function toAppError(error: unknown): never {
-  if (error instanceof InstallError) throw new AppError('VALIDATION', error.message, { cause: error });
+  if (error instanceof InstallError) throw new AppError(error.code === 'UNREACHABLE' ? 'HOST_UNREACHABLE' : 'VALIDATION', error.message, { cause: error });
   throw error;
 }
 

@@ -9,7 +9,9 @@ export type AppErrorCode =
   | 'IN_USE'
   | 'RATE_LIMITED'
   /** The change is allowed but risky (e.g. it leaves a service with no serving real server): resend with confirm. */
-  | 'CONFIRMATION_REQUIRED';
+  | 'CONFIRMATION_REQUIRED'
+  /** A host Fulcrum must reach (e.g. over SSH) did not answer or refused the connection. */
+  | 'HOST_UNREACHABLE';
 
 /** Field name → messages, as forms show them. */
 export type FieldErrors = Record<string, string[]>;

@@ -316,8 +316,9 @@ async function stopSshd(sshd: SshdProcess): Promise<void> {
 }
 
 async function hashPassword(password: string): Promise<string> {
-  // On argv for a moment: a throwaway password of a throwaway test host.
-  const result = await runHostCommand(SSH_HOST_BINARIES.openssl, ['passwd', '-6', password]);
+  // On argv for a moment: a throwaway password of a throwaway test host. "--": a base64url password
+  // may start with "-" (one in 64), which openssl would otherwise read as an option.
+  const result = await runHostCommand(SSH_HOST_BINARIES.openssl, ['passwd', '-6', '--', password]);
   return result.stdout.trim();
 }
 

@@ -9,6 +9,8 @@ import { EmptyState } from '@/components/ui/empty-state';
 import { Panel } from '@/components/ui/panel';
 import { Section } from '@/components/ui/section';
 import { formatRelativeTime, formatTimestamp } from '@/lib/format/relative-time';
+import { AgentInstallDialog } from '@/components/agent-install/agent-install-dialog';
+import { LastAgentOperation } from '@/components/agent-install/last-agent-operation';
 import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterDetail, ClusterNode } from '@/lib/trpc/types';
@@ -32,6 +34,7 @@ export function NodeSection({ detail, canOperate, canAdminister }: { detail: Clu
   const [editing, setEditing] = useState<ClusterNode | null>(null);
   const [deleting, setDeleting] = useState<ClusterNode | null>(null);
   const [tokenFor, setTokenFor] = useState<ClusterNode | null>(null);
+  const [agentFor, setAgentFor] = useState<ClusterNode | null>(null);
   const nodes = [...detail.nodes].sort((a, b) => (a.role === b.role ? a.name.localeCompare(b.name) : a.role === 'DIRECTOR' ? -1 : 1));
 
   return (
@@ -80,8 +83,9 @@ export function NodeSection({ detail, canOperate, canAdminister }: { detail: Clu
                   <td className="px-3 py-1.5">
                     <span className="flex items-center gap-2">
                       <AgentStatusBadge status={live?.agentStatus ?? node.agentStatus} />
-                      {node.agentVersion ? <span className="font-mono text-[11px] text-zinc-400">v{node.agentVersion}</span> : null}
+                      {node.agentVersion ? <span className="font-mono text-[11px] text-zinc-400" data-testid="agent-version">v{node.agentVersion}</span> : null}
                     </span>
+                    {canAdminister ? <LastAgentOperation nodeId={node.id} /> : null}
                   </td>
                   <td className="px-3 py-1.5 text-xs text-zinc-600">
                     {node.lastSeenAt ? <time dateTime={new Date(node.lastSeenAt).toISOString()} title={formatTimestamp(new Date(node.lastSeenAt))}>{formatRelativeTime(new Date(node.lastSeenAt))}</time> : <span className="text-zinc-400">never</span>}
@@ -102,6 +106,9 @@ export function NodeSection({ detail, canOperate, canAdminister }: { detail: Clu
                   </td>
                   {canAdminister ? (
                     <td className="px-4 py-1.5 text-right whitespace-nowrap">
+                      <Button size="sm" variant="ghost" onClick={() => setAgentFor(node)} aria-label={`Agent on ${node.name}: install, upgrade or remove`}>
+                        Agent
+                      </Button>
                       <Button size="sm" variant="ghost" onClick={() => setTokenFor(node)} aria-label={`Agent token of ${node.name}`}>
                         {node.hasToken ? 'Token' : 'Issue token'}
                       </Button>
@@ -123,6 +130,7 @@ export function NodeSection({ detail, canOperate, canAdminister }: { detail: Clu
       {isCreating ? <NodeFormDialog open onClose={() => setCreating(false)} clusterId={detail.cluster.id} defaultRole={nodes.filter((n) => n.role === 'DIRECTOR').length >= 2 ? 'REAL_SERVER' : 'DIRECTOR'} /> : null}
       {driftOf ? <DriftDialog clusterId={detail.cluster.id} node={driftOf} canOperate={canOperate} canAdminister={canAdminister} onClose={() => setDriftOf(null)} /> : null}
       {tokenFor ? <NodeTokenDialog node={tokenFor} onClose={() => setTokenFor(null)} /> : null}
+      {agentFor ? <AgentInstallDialog node={agentFor} agentStatus={liveNodes.get(agentFor.id)?.agentStatus ?? agentFor.agentStatus} onClose={() => setAgentFor(null)} /> : null}
       {editing ? <NodeFormDialog open onClose={() => setEditing(null)} clusterId={detail.cluster.id} node={editing} /> : null}
       {deleting ? (
         <ConfirmDialog

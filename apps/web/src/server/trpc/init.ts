@@ -15,6 +15,7 @@ const TRPC_CODE: Record<AppErrorCode, TRPCError['code']> = {
   IN_USE: 'PRECONDITION_FAILED',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
   CONFIRMATION_REQUIRED: 'PRECONDITION_FAILED',
+  HOST_UNREACHABLE: 'BAD_GATEWAY',
 };
 
 type Issue = { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string };
