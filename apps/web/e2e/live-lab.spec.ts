@@ -229,6 +229,10 @@ test.describe('live operations in the lab', () => {
       await expect.poll(async () => numberIn(liveRow(rs1).getByTestId('live-cps')), { timeout: 20_000, message: 'rs-1 gets no new connections' }).toBe(0);
       await expect(progress.getByTestId('drain-state')).toHaveText('DRAINED', { timeout: 60_000 });
       await expect(progress.getByTestId('drain-active')).toHaveText('0');
+      // From the client's side: 20 new connections through the VIP, none answered by rs-1.
+      const answers = (await lab!.execOk('client', ['sh', '-c', `for i in $(seq 1 20); do curl -s --max-time 3 http://${vip}/; done`])).split('\n').filter(Boolean);
+      expect(answers).toHaveLength(20);
+      expect(answers.filter((name) => name === 'rs-1')).toEqual([]);
       // rs-2 keeps serving (the rate is the kernel's 2 s estimator: poll rather than read once).
       await expect.poll(async () => numberIn(liveRow(rs2).getByTestId('live-cps')), { timeout: 20_000, message: 'rs-2 takes the new connections' }).toBeGreaterThan(0);
       await expect(service().locator('[data-testid="graph-annotation"][data-kind="drain"]').first()).toBeVisible();
@@ -304,6 +308,8 @@ test.describe('live operations in the lab', () => {
       testInfo.annotations.push({ type: 'failover-ms', description: String(seenAfterMs) });
       await expect(pair.locator('[data-node-name="director-b"] [data-testid="vips-held"]')).toContainText(vip);
       await expect(pair.getByTestId('vrrp-transition').first()).toContainText('MASTER');
+      // The failover is marked on the service's graph too (the list beside the canvas names each marker).
+      await expect(service().locator('[data-testid="graph-annotation"][data-kind="failover"]').first()).toBeVisible({ timeout: 10_000 });
       await keepScreenshot(page, testInfo, 'lab-ha-failover');
       expect(seenAfterMs).toBeLessThan(2_000);
     });
