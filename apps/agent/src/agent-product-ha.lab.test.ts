@@ -16,7 +16,8 @@ const DIRECTORS = ['director-a', 'director-b'] as const;
 const REAL_SERVERS = ['rs-1', 'rs-2'] as const;
 const ADMIN_PASSWORD = 'lab-product-admin-2026';
 
-type Live = { generation: number; pairs: Array<{ directors: Array<{ name: string; vrrpState: string; since: number | null; vipsHeld: string[] }> }> };
+type SyncDaemons = { daemons: Array<{ role: string; interface: string; syncId: number }> | null; readAt: number } | null;
+type Live = { generation: number; pairs: Array<{ directors: Array<{ name: string; vrrpState: string; since: number | null; vipsHeld: string[]; syncDaemons: SyncDaemons }> }> };
 
 /** A client loop in the lab: one request every 100 ms for `ms`, prints {ok, fail} at the end. */
 const PROBE = [
@@ -40,6 +41,8 @@ describe.skipIf(gate.skip)('the real product with agents in the lab: VRRP failov
   const status = () => api.query<AgentStatus>('agent.status', { clusterId });
   const live = () => api.query<Live>('live.snapshot', { clusterId });
   const stateOf = (l: Live, name: string) => l.pairs[0]?.directors.find((d) => d.name === name)?.vrrpState;
+  const syncOf = (l: Live, name: string) => l.pairs[0]?.directors.find((d) => d.name === name)?.syncDaemons ?? null;
+  const syncText = (sync: SyncDaemons) => (sync === null ? 'unreported' : sync.daemons === null ? 'unknown' : sync.daemons.map((d) => `${d.role}(${d.interface},${d.syncId})`).join('+') || 'none');
   const hasVip = async (host: string) => (await lab.execOk(host, ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'])).includes(` ${VIP}/32 `);
   const keepalivedPids = async (host: string) => {
     const read = (file: string) => lab.execOk(host, ['cat', `/run/fulcrum-agent-${host}/${file}`]).then((t) => t.trim());
@@ -47,11 +50,21 @@ describe.skipIf(gate.skip)('the real product with agents in the lab: VRRP failov
   };
   const probe = (ms: number) => lab.execOk('client', [process.execPath, '-e', PROBE, VIP, String(ms)], { timeoutMs: ms + 30_000 }).then((out) => JSON.parse(out) as { ok: number; fail: number });
   /** director-a MASTER with the VIP, director-b BACKUP without it, as the product and the kernels say. */
-  const settledOnA = () =>
-    waitUntil(async () => {
-      const l = await live();
-      return stateOf(l, 'director-a') === 'MASTER' && stateOf(l, 'director-b') === 'BACKUP' && (await hasVip('director-a')) && !(await hasVip('director-b'));
-    }, 60_000, 'director-a MASTER / director-b BACKUP', 100);
+  const settledOnA = async () => {
+    let last = '';
+    try {
+      return await waitUntil(async () => {
+        const l = await live();
+        const [a, b] = [await hasVip('director-a'), await hasVip('director-b')];
+        last = `live: a ${stateOf(l, 'director-a')}, b ${stateOf(l, 'director-b')}; VIP on a ${a}, on b ${b}`;
+        return stateOf(l, 'director-a') === 'MASTER' && stateOf(l, 'director-b') === 'BACKUP' && a && !b;
+      }, 60_000, 'director-a MASTER / director-b BACKUP', 100);
+    } catch (e) {
+      // what keepalived itself said, for a failure that cannot be reproduced at will
+      const tails = await Promise.all(DIRECTORS.map(async (d) => `${d} keepalived.log: ${(await lab.exec(d, ['tail', '-n', '12', `/run/fulcrum-agent-${d}/keepalived.log`])).stdout.trim().split('\n').join(' | ')}`));
+      throw new Error(`${(e as Error).message}; last seen ${last}; ${tails.join('; ')}`);
+    }
+  };
 
   beforeAll(async () => {
     buildAgentBundle();
@@ -60,7 +73,9 @@ describe.skipIf(gate.skip)('the real product with agents in the lab: VRRP failov
     product = await Product.start({
       host: lab.hostAddress,
       port: await freePort(),
-      env: { FULCRUM_AGENT_HEARTBEAT_MS: '1000', FULCRUM_AGENT_STATS_MS: '500', FULCRUM_AGENT_RECONCILE_MS: '2000', FULCRUM_AGENT_KERNEL_TABLE_MS: '2000' },
+      // kernel table (and the sync daemon read that goes with it) at the product's default 10 s: a sync
+      // daemon role seen within 2 s of a failover can only come from the read that follows a VRRP change
+      env: { FULCRUM_AGENT_HEARTBEAT_MS: '1000', FULCRUM_AGENT_STATS_MS: '500', FULCRUM_AGENT_RECONCILE_MS: '2000', FULCRUM_AGENT_KERNEL_TABLE_MS: '10000' },
     });
     await api.logInReplacingOneTimePassword(product.admin, ADMIN_PASSWORD);
     clusterId = (await api.mutate<{ id: string }>('cluster.create', { name: 'lab-ha', description: 'agent product lab test: VRRP and faults' })).id;
@@ -94,6 +109,21 @@ describe.skipIf(gate.skip)('the real product with agents in the lab: VRRP failov
     if (lab) console.log(`lab console tail:\n${readFileSync(lab.consoleLogPath, 'utf8').split('\n').slice(-25).join('\n')}`);
   }, 120_000);
 
+  it('(4) sync daemons: the live view reports what the kernels run, master on the MASTER (director-a), backup on the BACKUP', async () => {
+    let l: Live | null = null;
+    const ms = await waitUntil(async () => {
+      l = await live();
+      return stateOf(l, 'director-a') === 'MASTER' && stateOf(l, 'director-b') === 'BACKUP' && syncText(syncOf(l, 'director-a')) === 'master(eth0,52)' && syncText(syncOf(l, 'director-b')) === 'backup(eth0,52)';
+    }, 30_000, 'director-a sync master / director-b sync backup in live.snapshot', 200).catch((e: Error) => {
+      throw new Error(`${e.message}; last: a ${syncText(l && syncOf(l, 'director-a'))}, b ${syncText(l && syncOf(l, 'director-b'))}`);
+    });
+    const kernel = await Promise.all(DIRECTORS.map(async (d) => `${d}: ${JSON.stringify(await lab.execOk(d, ['ipvsadm', '-L', '--daemon']))}`));
+    console.log(`(4) sync daemons in live.snapshot after ${Math.round(ms)} ms of waiting: director-a ${syncText(syncOf(l!, 'director-a'))} (read ${Date.now() - syncOf(l!, 'director-a')!.readAt} ms before), director-b ${syncText(syncOf(l!, 'director-b'))}; kernels (ipvsadm -L --daemon): ${kernel.join('; ')}`);
+    expect(kernel[0]).toContain('master sync daemon (mcast=eth0, syncid=52');
+    expect(kernel[1]).toContain('backup sync daemon (mcast=eth0, syncid=52');
+    expect(kernel.join('\n')).not.toMatch(/director-a:.*backup|director-b:.*master/);
+  });
+
   it("(4) graceful stop of director-a's keepalived: the product records director-b MASTER within 1 s of the VIP moving; traffic continues", async () => {
     const load = probe(8000);
     await new Promise((r) => setTimeout(r, 1500));
@@ -103,10 +133,31 @@ describe.skipIf(gate.skip)('the real product with agents in the lab: VRRP failov
     // the kernel side and the product side, watched at the same time
     let vipAt = 0;
     let apiAt = 0;
+    // director-b's sync daemon as live.snapshot shows it: every change, and when it first says master
+    let syncAt = 0;
+    let bSince: number | null = null;
+    let syncReadAt = 0;
+    const syncSeen: string[] = [];
     await Promise.all([
       waitUntil(async () => (await hasVip('director-b')) && (vipAt = Date.now()) > 0, 10_000, 'VIP on director-b', 0),
       waitUntil(async () => stateOf(await live(), 'director-b') === 'MASTER' && (apiAt = Date.now()) > 0, 10_000, 'director-b MASTER in live.snapshot', 10),
+      waitUntil(async () => {
+        const l = await live();
+        const b = l.pairs[0]?.directors.find((d) => d.name === 'director-b');
+        const seen = `a ${stateOf(l, 'director-a')}/${syncText(syncOf(l, 'director-a'))} b ${b?.vrrpState}/${syncText(b?.syncDaemons ?? null)}`;
+        if (syncSeen.at(-1)?.endsWith(seen) !== true) syncSeen.push(`+${Date.now() - t0} ms ${seen}`);
+        if (b?.vrrpState === 'MASTER') bSince = b.since;
+        if (!b?.syncDaemons?.daemons?.some((d) => d.role === 'master')) return false;
+        if (syncAt === 0) {
+          syncAt = Date.now();
+          syncReadAt = b.syncDaemons.readAt;
+        }
+        return bSince !== null;
+      }, 10_000, "director-b's sync daemon master in live.snapshot", 10),
     ]);
+    console.log(`(4) graceful stop: director-b MASTER (agent-stamped) +${bSince! - t0} ms; its sync daemon master in live.snapshot +${syncAt - t0} ms = ${syncAt - bSince!} ms after it became MASTER (read by its agent +${syncReadAt - t0} ms); live.snapshot changes: ${syncSeen.join(' | ')}`);
+    expect(syncAt - bSince!).toBeLessThan(2000);
+    expect(syncReadAt).toBeGreaterThanOrEqual(bSince!);
     const events = await api.query<Array<{ kind: string; message: string; at: string; nodeName: string }>>('events.list', { clusterId, nodeId: nodeIds['director-b'], limit: 20 });
     const masterEvent = events.find((e) => e.kind === 'VRRP' && e.message.endsWith('→ MASTER'));
     const kaLog = (await lab.execOk('director-b', ['cat', `/run/fulcrum-agent-director-b/keepalived.log`])).split('\n').filter((l) => /MASTER/i.test(l)).slice(-2);

@@ -53,7 +53,11 @@ export class Agent {
       clock,
       {
         event: (kind, severity, message) => send({ v: PROTOCOL_VERSION, type: 'event', kind, severity, message, at: clock.now() }),
-        vrrp: (frame) => send({ v: PROTOCOL_VERSION, type: 'vrrp', ...frame }),
+        vrrp: (frame) => {
+          send({ v: PROTOCOL_VERSION, type: 'vrrp', ...frame });
+          // keepalived switches the kernel's sync daemon with the VRRP state: show the new role within a second
+          this.stats.followVrrpChange();
+        },
       },
       deps.log,
     );

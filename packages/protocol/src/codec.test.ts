@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, BACKOFF_STEPS_MS } from './backoff';
 import { decodeAgentFrame, decodeServerFrame, encodeFrame } from './codec';
-import { MAX_FRAME_BYTES, type AgentFrame, type ServerFrame } from './frames';
+import { MAX_FRAME_BYTES, type AgentFrame, type ServerFrame, type StatsFrame, type SyncDaemon } from './frames';
 
 const token = 'fa_abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -46,6 +46,31 @@ describe('frames', () => {
     const decoded = decodeAgentFrame(text);
     expect(decoded.ok).toBe(false);
     if (!decoded.ok) expect(decoded.message).toMatch(reason);
+  });
+
+  it('stats: syncDaemons is optional (older agents), nullable (read failed) and bounded', () => {
+    const base: StatsFrame = { v: 1, type: 'stats', sampledAt: 1_700_000_000_000, services: [], destinations: [] };
+    const daemons: SyncDaemon[] = [
+      { role: 'master', interface: 'eth0', syncId: 51 },
+      { role: 'backup', interface: 'eth0', syncId: 51 },
+    ];
+    const frames: StatsFrame[] = [base, { ...base, syncDaemons: [] }, { ...base, syncDaemons: null }, { ...base, kernelTable: 'IP Virtual Server version 1.2.1 (size=4096)\n', syncDaemons: daemons }];
+    for (const frame of frames) expect(decodeAgentFrame(encodeFrame(frame))).toEqual({ ok: true, frame });
+    const refused: Array<[unknown, RegExp]> = [
+      [[...daemons, daemons[0]], /syncDaemons/],
+      [[{ role: 'slave', interface: 'eth0', syncId: 1 }], /syncDaemons\.0\.role/],
+      [[{ role: 'master', interface: 'eth0; reboot', syncId: 1 }], /Invalid interface name/],
+      [[{ role: 'master', interface: 'a'.repeat(16), syncId: 1 }], /syncDaemons\.0\.interface/],
+      [[{ role: 'master', interface: 'eth0', syncId: 256 }], /syncDaemons\.0\.syncId/],
+      [[{ role: 'master', interface: 'eth0', syncId: 1.5 }], /syncDaemons\.0\.syncId/],
+      [[{ role: 'master', interface: 'eth0' }], /syncDaemons\.0\.syncId/],
+      ['master', /syncDaemons/],
+    ];
+    for (const [syncDaemons, reason] of refused) {
+      const decoded = decodeAgentFrame(JSON.stringify({ ...base, syncDaemons }));
+      expect(decoded.ok, JSON.stringify(syncDaemons)).toBe(false);
+      if (!decoded.ok) expect(decoded.message).toMatch(reason);
+    }
   });
 
   it('rejects an oversized frame before parsing it', () => {

@@ -87,7 +87,19 @@ export const ServiceStats = z.object({
   bytesOutPerSec: Rate,
 });
 
-/** One sample of the IPVS counters (every statsIntervalMs). `kernelTable` (ipvsadm -Ln text) only now and then. */
+/** One IPVS connection-sync daemon the director's kernel runs (`ipvsadm -L --daemon`). */
+export const SyncDaemon = z.object({
+  role: z.enum(['master', 'backup']),
+  interface: z.string().min(1).max(15).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'Invalid interface name'),
+  syncId: z.number().int().min(0).max(255),
+});
+
+/**
+ * One sample of the IPVS counters (every statsIntervalMs). `kernelTable` (ipvsadm -Ln text) only now and
+ * then. `syncDaemons` (read at `sampledAt`) with the kernel table and right after a VRRP change: the
+ * kernel's connection-sync daemons ([] = none runs; null = the read failed, state unknown; absent = not
+ * read in this sample, or an older agent). The kernel runs at most one per role.
+ */
 export const StatsFrame = z.object({
   v,
   type: z.literal('stats'),
@@ -95,6 +107,7 @@ export const StatsFrame = z.object({
   services: z.array(ServiceStats).max(5000),
   destinations: z.array(DestinationStats).max(50_000),
   kernelTable: Text(4 * 1024 * 1024).optional(),
+  syncDaemons: z.array(SyncDaemon).max(2).nullable().optional(),
 });
 
 /** A VRRP instance changed state, read from keepalived's notify FIFO when it happened. */
@@ -184,6 +197,7 @@ export type AppliedFrame = z.infer<typeof AppliedFrame>;
 export type DriftFrame = z.infer<typeof DriftFrame>;
 export type DriftItem = z.infer<typeof DriftItem>;
 export type StatsFrame = z.infer<typeof StatsFrame>;
+export type SyncDaemon = z.infer<typeof SyncDaemon>;
 export type DestinationStats = z.infer<typeof DestinationStats>;
 export type ServiceStats = z.infer<typeof ServiceStats>;
 export type VrrpFrame = z.infer<typeof VrrpFrame>;

@@ -5,6 +5,7 @@ import { applyOperations, IpvsApplyError } from '@fulcrum/lvs/diff/apply-operati
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import { normalizeTable, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
+import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import { HostCommandError, type Host, type HostFailure, type IpvsApplyResult, type KeepalivedProcess } from './host';
 
 // An in-memory host implementing the agent's own host interfaces, for unit and integration tests of
@@ -18,7 +19,7 @@ export interface FakeKeepalivedProcess extends KeepalivedProcess {
 
 /** The fake host plus handles to inspect and steer it. */
 export interface FakeHost extends Host {
-  kernel: { table: IpvsTable; modules: Set<string>; loadable: Set<string>; interfaces: Map<string, { isUp: boolean; addresses: InterfaceAddress[] }>; sysctls: Map<string, number>; defaultGateway: string | null };
+  kernel: { table: IpvsTable; modules: Set<string>; loadable: Set<string>; interfaces: Map<string, { isUp: boolean; addresses: InterfaceAddress[] }>; sysctls: Map<string, number>; defaultGateway: string | null; syncDaemons: SyncDaemon[] };
   /** Every host-changing call, in order ("ipvsadm -a …", "ip addr add …", "sysctl -w …", "keepalived SIGHUP"). */
   calls: string[];
   /** Commands that fail: predicate on the call text. */
@@ -41,6 +42,7 @@ export function createFakeHost(): FakeHost {
     ]),
     sysctls: new Map(),
     defaultGateway: '198.18.0.1',
+    syncDaemons: [],
   };
   const host: FakeHost = {
     kernel,
@@ -87,6 +89,10 @@ export function createFakeHost(): FakeHost {
       },
       async readListing() {
         return 'IP Virtual Server version 1.2.1 (size=4096)\n';
+      },
+      async readSyncDaemons() {
+        if (host.failWhen?.('ipvsadm -L --daemon')) throw new HostCommandError("Can't nl_recvmsgs: Operation not permitted", [ipvsadm.file, '-L', '--daemon']);
+        return structuredClone(kernel.syncDaemons);
       },
     },
     addresses: {

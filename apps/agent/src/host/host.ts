@@ -3,6 +3,7 @@ import type { SysctlSetting } from '@fulcrum/lvs/commands/sysctl';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
+import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 
 // Everything that touches the host goes through these interfaces: one per concern. The Linux
 // implementations (linux-*.ts) build argv with @fulcrum/lvs and run it with runCommand (execFile, no
@@ -42,6 +43,8 @@ export interface IpvsHost {
   readConnections(): Promise<string>;
   /** ipvsadm -Ln text, for the UI's kernel view. */
   readListing(): Promise<string>;
+  /** The connection-sync daemons the kernel runs (ipvsadm -L --daemon); throws when it cannot be read. */
+  readSyncDaemons(): Promise<SyncDaemon[]>;
 }
 
 /** Interface addresses and links (ip). */

@@ -3,6 +3,7 @@ import { Ipvsadm } from '@fulcrum/lvs/commands/ipvsadm';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import { planIpvsCommands } from '@fulcrum/lvs/diff/plan-ipvs-commands';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import { parseIpvsadmDaemons, type SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import { mergeThresholds, parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import { parseIpvsadmSave } from '@fulcrum/lvs/parse/parse-ipvsadm-save';
 import { HostCommandError, type HostFailure, type IpvsApplyResult, type IpvsHost } from './host';
@@ -69,5 +70,9 @@ export class LinuxIpvsHost implements IpvsHost {
     const command = this.ipvsadm.list();
     // the UI's kernel view is the familiar "ipvsadm -Ln": without --exact
     return (await runHostCommand({ ...command, args: command.args.filter((a) => a !== '--exact') })).stdout;
+  }
+
+  async readSyncDaemons(): Promise<SyncDaemon[]> {
+    return parseIpvsadmDaemons((await runHostCommand(this.ipvsadm.listDaemons())).stdout);
   }
 }

@@ -1,6 +1,6 @@
 import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import type { ProcConnection, ProcService } from '@fulcrum/lvs/parse/parse-proc-ip-vs';
-import { PROTOCOL_VERSION, type DestinationStats, type ServiceStats, type StatsFrame } from '@fulcrum/protocol/frames';
+import { PROTOCOL_VERSION, type DestinationStats, type ServiceStats, type StatsFrame, type SyncDaemon } from '@fulcrum/protocol/frames';
 import { ZERO_RATES, type Rates } from './compute-rates';
 
 /** Persistence templates per "service-key destination-key", from /proc/net/ip_vs_conn. */
@@ -35,6 +35,8 @@ export function buildStatsFrame(input: {
   rates: ReadonlyMap<string, Rates>;
   templates: ReadonlyMap<string, number>;
   kernelTable?: string;
+  /** The kernel's sync daemons read with this sample; null = the read failed. */
+  syncDaemons?: SyncDaemon[] | null;
 }): StatsFrame {
   const services: ServiceStats[] = [];
   const destinations: DestinationStats[] = [];
@@ -66,5 +68,6 @@ export function buildStatsFrame(input: {
     services,
     destinations,
     ...(input.kernelTable !== undefined ? { kernelTable: input.kernelTable } : {}),
+    ...(input.syncDaemons !== undefined ? { syncDaemons: input.syncDaemons } : {}),
   };
 }

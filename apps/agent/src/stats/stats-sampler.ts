@@ -2,7 +2,7 @@ import type { TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import { parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import { parseProcIpVs, parseProcIpVsConn, type ProcService } from '@fulcrum/lvs/parse/parse-proc-ip-vs';
-import type { StatsFrame } from '@fulcrum/protocol/frames';
+import type { StatsFrame, SyncDaemon } from '@fulcrum/protocol/frames';
 import type { IpvsHost } from '../host/host';
 import type { Logger } from '../log/logger';
 import { buildStatsFrame, countPersistenceTemplates } from './build-stats-frame';
@@ -14,9 +14,16 @@ export interface StatsIntervals {
   statsIntervalMs: number;
   /** ipvsadm -Ln --stats --exact (a fork; per-destination counters → rates) and /proc/net/ip_vs_conn. */
   rateIntervalMs: number;
-  /** ipvsadm -Ln text for the UI. */
+  /** ipvsadm -Ln text for the UI, and the sync daemons (ipvsadm -L --daemon). */
   kernelTableIntervalMs: number;
 }
+
+/**
+ * When the sync daemons are read again after a VRRP change. keepalived starts/stops the kernel's sync
+ * daemon as part of the transition it writes to the notify FIFO, so the first read may still see the old
+ * role: later reads catch it, and only a read that differs from what was last sent costs a stats frame.
+ */
+export const SYNC_DAEMON_FOLLOW_UP_MS = [100, 500, 1500] as const;
 
 /**
  * Samples IPVS for stats frames. The per-second read is /proc/net/ip_vs from inside the process (no
@@ -38,6 +45,12 @@ export class StatsSampler {
   private busy = false;
   private warned = false;
   private lastCostLogAt = 0;
+  /** A sync daemon read asked for (VRRP change) while a sample was running: the next one does it. */
+  private syncReadRequested = false;
+  /** The sync daemons last sent (undefined: never sent), to skip follow-up frames that say nothing new. */
+  private lastSentSyncDaemons: string | undefined;
+  private syncReadFailed = false;
+  private followUps: NodeJS.Timeout[] = [];
   /** Wall time of the last sample. */
   lastSampleMs = 0;
   /** CPU time (user + system) of the last sample. */
@@ -55,6 +68,8 @@ export class StatsSampler {
     this.intervals = intervals;
     this.stop();
     this.running = true;
+    // after a (re)connect the server learns the sync daemons with the first sample, not a table interval later
+    this.syncReadRequested = true;
     this.schedule(intervals.statsIntervalMs);
   }
 
@@ -63,6 +78,19 @@ export class StatsSampler {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    for (const t of this.followUps) clearTimeout(t);
+    this.followUps = [];
+  }
+
+  /**
+   * A VRRP instance changed state: re-read the sync daemons shortly after (SYNC_DAEMON_FOLLOW_UP_MS) and
+   * send a stats frame as soon as they differ from what was last sent, instead of waiting up to
+   * kernelTableIntervalMs for the next regular read.
+   */
+  followVrrpChange(): void {
+    if (!this.running) return;
+    for (const t of this.followUps) clearTimeout(t);
+    this.followUps = SYNC_DAEMON_FOLLOW_UP_MS.map((ms) => setTimeout(() => void this.sampleOnce(Date.now(), { onlyIfSyncDaemonsChanged: true }), ms));
   }
 
   // The CPU the process uses while sampling (parse /proc/net/ip_vs, build and encode the frame: ≈ 60–120 ms at 10,000
@@ -81,24 +109,39 @@ export class StatsSampler {
     }, delayMs);
   }
 
-  /** Takes one sample and sends it (skipped when the previous one is still running). */
-  async sampleOnce(now = Date.now()): Promise<void> {
-    if (this.busy) return;
+  /**
+   * Takes one sample and sends it (skipped when the previous one is still running). With
+   * `onlyIfSyncDaemonsChanged` (a VRRP follow-up) it reads the sync daemons first and sends nothing when
+   * they are what was last sent.
+   */
+  async sampleOnce(now = Date.now(), options: { onlyIfSyncDaemonsChanged?: boolean } = {}): Promise<void> {
+    if (this.busy) {
+      if (options.onlyIfSyncDaemonsChanged) this.syncReadRequested = true;
+      return;
+    }
     this.busy = true;
     const started = performance.now();
     try {
+      const tableDue = now - this.lastTableAt >= this.intervals.kernelTableIntervalMs;
+      let syncDaemons: SyncDaemon[] | null | undefined;
+      if (tableDue || this.syncReadRequested || options.onlyIfSyncDaemonsChanged) {
+        this.syncReadRequested = false;
+        syncDaemons = await this.readSyncDaemons();
+        if (options.onlyIfSyncDaemonsChanged && !tableDue && JSON.stringify(syncDaemons) === this.lastSentSyncDaemons) return;
+      }
       const services = parseProcIpVs(await this.ipvs.readProcTable());
       if (now - this.lastRateAt >= this.intervals.rateIntervalMs) {
         this.lastRateAt = now;
         await this.refreshRates(services, now);
       }
       let kernelTable: string | undefined;
-      if (now - this.lastTableAt >= this.intervals.kernelTableIntervalMs) {
+      if (tableDue) {
         this.lastTableAt = now;
         kernelTable = (await this.ipvs.readListing()).slice(0, 4 * 1024 * 1024);
       }
-      const frame = buildStatsFrame({ sampledAt: now, services, rates: this.rates, templates: this.templates, ...(kernelTable !== undefined ? { kernelTable } : {}) });
+      const frame = buildStatsFrame({ sampledAt: now, services, rates: this.rates, templates: this.templates, ...(kernelTable !== undefined ? { kernelTable } : {}), ...(syncDaemons !== undefined ? { syncDaemons } : {}) });
       this.send(frame);
+      if (syncDaemons !== undefined) this.lastSentSyncDaemons = JSON.stringify(syncDaemons);
       this.warned = false;
       // what a sample costs, at most every 10 s: the README's figures come from these lines
       if (now - this.lastCostLogAt >= 10_000) {
@@ -111,6 +154,22 @@ export class StatsSampler {
     } finally {
       this.lastSampleMs = performance.now() - started;
       this.busy = false;
+      // a VRRP follow-up arrived while this sample ran (after its own read): do it now
+      if (this.syncReadRequested && this.running) void this.sampleOnce(Date.now(), { onlyIfSyncDaemonsChanged: true });
+    }
+  }
+
+  /** The kernel's sync daemons, or null when they cannot be read (reported as unknown; never fails the sample). */
+  private async readSyncDaemons(): Promise<SyncDaemon[] | null> {
+    try {
+      const daemons = await this.ipvs.readSyncDaemons();
+      if (this.syncReadFailed) this.log.info('sync-daemon-read-recovered', {});
+      this.syncReadFailed = false;
+      return daemons.slice(0, 2);
+    } catch (e) {
+      if (!this.syncReadFailed) this.log.warn('sync-daemon-read-failed', { message: (e as Error).message });
+      this.syncReadFailed = true;
+      return null;
     }
   }
 

@@ -7,6 +7,7 @@ import { kernelServiceKey, keepalivedName } from '../desired-state/compile-snaps
 import { listDrainJobs } from '../drain/drain-jobs';
 import { AppError } from '../errors/app-error';
 import { listVrrpStates } from '../events/vrrp-states';
+import { latestSyncDaemons } from '../kernel-view/kernel-table-store';
 import { getLiveStatsStore, LIVE_STALE_MS, type LiveStatsStore } from '../stats/live-stats-store';
 import { configuredShares, observedShares } from './live-shares';
 import type { LiveClusterEvent, LiveDirector, LiveNode } from './live-schemas';
@@ -155,7 +156,9 @@ export async function buildLiveClusterView(options: { db: Db; clusterId: string;
         // A lone director holds its VIPs itself, without VRRP.
         vrrpState = 'MASTER';
       }
-      return { nodeId, name: node?.name ?? nodeId, priority, vrrpState, since, vipsHeld: vrrpState === 'MASTER' ? pair.vips : [] };
+      // a disconnected agent's last read says nothing about the kernel now
+      const syncDaemons = node?.agentStatus === 'CONNECTED' ? latestSyncDaemons(nodeId) : null;
+      return { nodeId, name: node?.name ?? nodeId, priority, vrrpState, since, vipsHeld: vrrpState === 'MASTER' ? pair.vips : [], syncDaemons };
     });
     return { pairId: pair.id, name: pair.name, directors };
   });

@@ -60,6 +60,15 @@ export const LiveNode = z.object({
 });
 export type LiveNode = z.infer<typeof LiveNode>;
 
+/** The IPVS connection-sync daemons a director's kernel runs, as its agent last read them (ipvsadm -L --daemon). */
+export const LiveSyncDaemons = z.object({
+  /** At most one per role; [] = none running; null = the agent could not read them (unknown). */
+  daemons: z.array(z.object({ role: z.enum(['master', 'backup']), interface: z.string(), syncId: z.number().int() })).nullable(),
+  /** When the agent read them (ms since epoch, the agent's clock like `since`). */
+  readAt: z.number(),
+});
+export type LiveSyncDaemons = z.infer<typeof LiveSyncDaemons>;
+
 /** VRRP state of one director of a pair. */
 export const LiveDirector = z.object({
   nodeId: Id,
@@ -69,6 +78,8 @@ export const LiveDirector = z.object({
   /** When it entered that state (ms since epoch), null when unknown. */
   since: z.number().nullable(),
   vipsHeld: z.array(z.string()),
+  /** What the kernel says about connection sync (not what keepalived was configured with); null while the agent is not connected or has not reported since the server started. */
+  syncDaemons: LiveSyncDaemons.nullable(),
 });
 export type LiveDirector = z.infer<typeof LiveDirector>;
 

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 
 /** Why a live view should go out now rather than at its next tick. */
-export type LiveSignal = { clusterId: string; reason: 'apply' | 'vrrp' | 'agent' | 'drain' | 'health' | 'change' };
+export type LiveSignal = { clusterId: string; reason: 'apply' | 'vrrp' | 'sync-daemon' | 'agent' | 'drain' | 'health' | 'change' };
 
 // Raised by the gateway (server.ts), heard by subscriptions in Next's route bundles: on globalThis.
 const key = Symbol.for('fulcrum.core.live-signals');

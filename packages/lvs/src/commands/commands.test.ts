@@ -48,6 +48,7 @@ describe('Ipvsadm argv', () => {
     expect(ipvsadm.list({ stats: true }).args).toEqual(['-L', '-n', '--exact', '--stats']);
     expect(() => ipvsadm.list({ stats: true, rate: true })).toThrow();
     expect(ipvsadm.startDaemon('master', 'eth0', 5).args).toEqual(['--start-daemon', 'master', '--mcast-interface', 'eth0', '--syncid', '5']);
+    expect(ipvsadm.listDaemons()).toEqual({ file: '/usr/sbin/ipvsadm', args: ['-L', '--daemon'] });
   });
 });
 

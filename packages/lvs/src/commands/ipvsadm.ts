@@ -134,6 +134,10 @@ export class Ipvsadm {
     if (options.thresholds) args.push('--thresholds');
     return { file: this.file, args };
   }
+  /** `ipvsadm -L --daemon`: the connection-sync daemons the kernel runs (see parseIpvsadmDaemons). */
+  listDaemons(): Command {
+    return { file: this.file, args: ['-L', '--daemon'] };
+  }
   /** One operation as a single ipvsadm call (small changes: no stdin, per-item exit code). */
   apply(operation: IpvsOperation): Command {
     return { file: this.file, args: operationArgs(operation) };

@@ -6,6 +6,7 @@ import { ipvsTableArbitrary } from '../model/arbitraries';
 import { LvsParseError } from '../model/errors';
 import { normalizeTable } from '../model/ipvs';
 import { parseIpAddrJson } from './parse-ip-addr-json';
+import { parseIpvsadmDaemons } from './parse-ipvsadm-daemon';
 import { mergeThresholds, parseIpvsadmList, tableFromListing } from './parse-ipvsadm-list';
 import { parseIpvsadmSave } from './parse-ipvsadm-save';
 import { parseProcIpVs, parseProcIpVsConn, parseProcIpVsStats } from './parse-proc-ip-vs';
@@ -247,4 +248,46 @@ describe('parseIpAddrJson', () => {
     expect(() => parseIpAddrJson('{"a":1}')).toThrow(LvsParseError);
     expect(() => parseIpAddrJson(JSON.stringify([{ ifindex: 1, ifname: 'x', addr_info: [{ family: 'inet', local: '999.1.1.1', prefixlen: 8 }] }]))).toThrow(LvsParseError);
   });
+});
+
+describe('parseIpvsadmDaemons', () => {
+  it('reads the short form of older ipvsadm and ignores blank lines and CRLF', () => {
+    expect(parseIpvsadmDaemons('master sync daemon (mcast=bond0.12, syncid=255)\r\n\n')).toEqual([{ role: 'master', interface: 'bond0.12', syncId: 255 }]);
+    expect(parseIpvsadmDaemons('backup sync daemon (mcast=eth1, syncid=3, group=ff02::81, port=8848)\n')).toEqual([{ role: 'backup', interface: 'eth1', syncId: 3 }]);
+  });
+  const ok = 'master sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)';
+  const bad: Array<[string, number, RegExp]> = [
+    ['IP Virtual Server version 1.2.1 (size=4096)', 1, /master\|backup sync daemon/],
+    ['slave sync daemon (mcast=eth0, syncid=51)', 1, /master\|backup/],
+    ['master sync daemon mcast=eth0, syncid=51', 1, /master\|backup/],
+    ['master sync daemon ()', 1, /key=value/],
+    ['master sync daemon (syncid=51, mcast=eth0)', 1, /mcast=INTERFACE first/],
+    ['master sync daemon (mcast=eth0)', 1, /syncid=N/],
+    ['master sync daemon (mcast=eth0, syncid=256)', 1, /syncid 256 out of range/],
+    ['master sync daemon (mcast=eth0, syncid=-1)', 1, /Expected syncid/],
+    ['master sync daemon (mcast=eth0,syncid=51)', 1, /Bad interface/],
+    ['master sync daemon (mcast=$(touch /tmp/x), syncid=51)', 1, /key=value/],
+    ['master sync daemon (mcast=`id`, syncid=51)', 1, /Bad interface/],
+    ['master sync daemon (mcast=averyveryverylongname, syncid=51)', 1, /Bad interface/],
+    ['master sync daemon (mcast=eth0, syncid=51, group=224.0.0.300)', 1, /multicast group/],
+    ['master sync daemon (mcast=eth0, syncid=51, port=70000)', 1, /port 70000 out of range/],
+    ['master sync daemon (mcast=eth0, syncid=51, weight=1)', 1, /Unknown sync daemon parameter/],
+    ['master sync daemon (mcast=eth0, syncid=51, ttl=1, ttl=2)', 1, /Duplicate/],
+    [`${ok}\nmaster sync daemon (mcast=eth1, syncid=52)`, 2, /second master/],
+    [`${ok}\nbackup sync daemon (mcast=eth0, syncid=51) trailing`, 2, /master\|backup/],
+  ];
+  for (const [text, line, message] of bad) {
+    it(`refuses ${JSON.stringify(text.split('\n').pop())} with line ${line}`, () => {
+      let e: unknown = null;
+      try {
+        parseIpvsadmDaemons(text);
+      } catch (x) {
+        e = x;
+      }
+      expect(e).toBeInstanceOf(LvsParseError);
+      expect((e as LvsParseError).line).toBe(line);
+      expect((e as LvsParseError).text).toBe(text.split('\n')[line - 1]);
+      expect((e as LvsParseError).message).toMatch(message);
+    });
+  }
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Ipvsadm } from '../commands/ipvsadm';
 import { diffIpvsTables } from '../diff/diff-ipvs-tables';
 import { Destination, normalizeTable, ServiceSpec } from '../model/ipvs';
+import { parseIpvsadmDaemons } from './parse-ipvsadm-daemon';
 import { mergeThresholds, parseIpvsadmList, tableFromListing } from './parse-ipvsadm-list';
 import { parseIpvsadmSave } from './parse-ipvsadm-save';
 import { parseProcIpVs, parseProcIpVsConn, parseProcIpVsStats } from './parse-proc-ip-vs';
@@ -130,6 +131,19 @@ const PROC_STATS = `   Total Incoming Outgoing         Incoming         Outgoing
        0        1        0               51                0
 `;
 
+// ipvsadm -L --daemon after `ipvsadm --start-daemon master --mcast-interface eth0 --syncid 51` (director-a),
+// after `--start-daemon backup … --syncid 51` then `--start-daemon master … --syncid 7` (director-b: both
+// roles at once, master listed first), and after a backup started with every optional parameter
+// (--sync-maxlen 1000 --mcast-group 239.1.2.3 --mcast-port 9000 --mcast-ttl 3: the kernel rounds maxlen).
+// With no daemon running it prints nothing and exits 0.
+const DAEMON_MASTER = `master sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
+`;
+const DAEMON_BOTH = `master sync daemon (mcast=eth0, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
+backup sync daemon (mcast=eth0, syncid=51, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)
+`;
+const DAEMON_BACKUP_PARAMS = `backup sync daemon (mcast=eth0, syncid=0, maxlen=1024, group=239.1.2.3, port=9000, ttl=3)
+`;
+
 describe('real kernel output (lab: UML 6.1, ipvsadm 1.31)', () => {
   it('ipvsadm -Sn and -Ln describe the same table; thresholds merge; the diff between them is empty', () => {
     const saved = mergeThresholds(parseIpvsadmSave(SAVE), parseIpvsadmList(THRESHOLDS));
@@ -181,6 +195,15 @@ describe('real kernel output (lab: UML 6.1, ipvsadm 1.31)', () => {
       totals: { conns: 3, inPackets: 15, outPackets: 0, inBytes: 1032, outBytes: 0 },
       rates: { connsPerSecond: 0, inPacketsPerSecond: 1, outPacketsPerSecond: 0, inBytesPerSecond: 81, outBytesPerSecond: 0 },
     });
+  });
+  it('ipvsadm -L --daemon: none, master, both roles at once, every optional parameter', () => {
+    expect(parseIpvsadmDaemons('')).toEqual([]);
+    expect(parseIpvsadmDaemons(DAEMON_MASTER)).toEqual([{ role: 'master', interface: 'eth0', syncId: 51 }]);
+    expect(parseIpvsadmDaemons(DAEMON_BOTH)).toEqual([
+      { role: 'master', interface: 'eth0', syncId: 7 },
+      { role: 'backup', interface: 'eth0', syncId: 51 },
+    ]);
+    expect(parseIpvsadmDaemons(DAEMON_BACKUP_PARAMS)).toEqual([{ role: 'backup', interface: 'eth0', syncId: 0 }]);
   });
   it('firewall marks above 2^31-1: ipvsadm prints them signed (%d), read back unsigned', () => {
     // captured for fwmark 4294967295

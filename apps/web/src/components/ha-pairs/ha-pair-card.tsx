@@ -15,6 +15,7 @@ import { useRefreshCluster } from '@/lib/forms/use-refresh-cluster';
 import { useTRPC } from '@/lib/trpc/client';
 import type { ClusterHaPair, ClusterNode } from '@/lib/trpc/types';
 import { HaPairFormDialog } from './ha-pair-form-dialog';
+import { SyncDaemonStatus } from './sync-daemon-status';
 import { VrrpStateBadge } from './vrrp-state-badge';
 import { VrrpTimeline } from './vrrp-timeline';
 
@@ -28,9 +29,11 @@ type DirectorRowProps = {
   live: LiveDirector | undefined;
   liveNode: LiveNode | undefined;
   generation: number;
+  /** Two directors: the sync daemon is expected to follow the VRRP role. */
+  paired: boolean;
 };
 
-function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generation }: DirectorRowProps) {
+function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generation, paired }: DirectorRowProps) {
   const since = live?.since != null ? new Date(live.since) : null;
   return (
     <tr data-testid="pair-director" data-role={label} data-node-name={node?.name} className="align-top">
@@ -48,6 +51,7 @@ function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generat
             since {formatRelativeTime(since)}
           </time>
         ) : null}
+        {live ? <SyncDaemonStatus director={live} paired={paired} /> : null}
       </td>
       <td className="py-1 pr-3 font-mono text-xs whitespace-nowrap" title="VRRP priority (as keepalived reports it when live)">
         prio {live?.priority ?? priority}
@@ -68,7 +72,7 @@ function DirectorRow({ label, node, priority, unicastIp, live, liveNode, generat
   );
 }
 
-/** One HA pair: both directors with their VRRP roles and priorities, the VIPs they carry, and auth. */
+/** One HA pair: both directors with their VRRP roles and priorities, kernel sync daemons, the VIPs they carry, and auth. */
 export function HaPairCard({ pair, clusterId, clusterGeneration, nodes, serviceCount, canAdminister }: Props) {
   const trpc = useTRPC();
   const refresh = useRefreshCluster();
@@ -108,9 +112,9 @@ export function HaPairCard({ pair, clusterId, clusterGeneration, nodes, serviceC
       <div className="flex flex-col gap-3 px-4 py-3">
         <table className="text-left text-[13px]" aria-label={`Directors of ${pair.name}`}>
           <tbody>
-            <DirectorRow label="PRIMARY" node={byId.get(pair.primaryNodeId)} priority={pair.primaryPriority} unicastIp={pair.primaryUnicastIp} live={liveDirector(pair.primaryNodeId)} liveNode={liveNode(pair.primaryNodeId)} generation={generation} />
+            <DirectorRow label="PRIMARY" node={byId.get(pair.primaryNodeId)} priority={pair.primaryPriority} unicastIp={pair.primaryUnicastIp} live={liveDirector(pair.primaryNodeId)} liveNode={liveNode(pair.primaryNodeId)} generation={generation} paired={pair.secondaryNodeId !== null} />
             {pair.secondaryNodeId ? (
-              <DirectorRow label="SECONDARY" node={byId.get(pair.secondaryNodeId)} priority={pair.secondaryPriority} unicastIp={pair.secondaryUnicastIp} live={liveDirector(pair.secondaryNodeId)} liveNode={liveNode(pair.secondaryNodeId)} generation={generation} />
+              <DirectorRow label="SECONDARY" node={byId.get(pair.secondaryNodeId)} priority={pair.secondaryPriority} unicastIp={pair.secondaryUnicastIp} live={liveDirector(pair.secondaryNodeId)} liveNode={liveNode(pair.secondaryNodeId)} generation={generation} paired />
             ) : (
               <tr>
                 <td colSpan={6} className="py-1 text-xs text-zinc-500">

@@ -12,6 +12,8 @@ import { createNode, deleteNode, issueNodeToken, revokeNodeToken } from '@fulcru
 import { createRealServer, setRealServerWeight } from '@fulcrum/core/real-servers/real-server-mutations';
 import { createVirtualService } from '@fulcrum/core/services/service-mutations';
 import { listNodeEvents } from '@fulcrum/core/events/node-events';
+import { buildLiveClusterView } from '@fulcrum/core/live/build-live-cluster-view';
+import { onLiveSignal, type LiveSignal } from '@fulcrum/core/live/live-signals';
 import { LiveStatsStore } from '@fulcrum/core/stats/live-stats-store';
 import { liveServiceStats } from '@fulcrum/core/stats/live-service-stats';
 import { createStatsRecorder, type StatsRecorder } from '@fulcrum/core/stats/stats-recorder';
@@ -335,6 +337,41 @@ describe('reports are stored for the connection’s own node only', () => {
     expect(live.services.find((s) => s.serviceId === estate.other.id)).toMatchObject({ activeConn: 0, directors: [{ nodeId: estate.c.id, reporting: false }] });
     await stats.flush({ all: true });
     expect(await database.prisma.statSample.count({ where: { nodeId: estate.a.id, serviceKey: web } })).toBe(3);
+  });
+
+  it("keeps each director's sync daemons (what its kernel runs) and shows them in the live view with the read time; a failed read is unknown", async () => {
+    const a = await connect(estate.tokens.a);
+    const b = await connect(estate.tokens.b);
+    await a.next('snapshot');
+    await b.next('snapshot');
+    const signals: LiveSignal[] = [];
+    const off = onLiveSignal((signal) => signals.push(signal));
+    const readAt = Date.now() - 50;
+    a.send({ v: 1, type: 'stats', sampledAt: readAt, services: [], destinations: [], syncDaemons: [{ role: 'master', interface: 'eth0', syncId: 51 }] });
+    b.send({ v: 1, type: 'stats', sampledAt: readAt, services: [], destinations: [], syncDaemons: null });
+    const view = () => buildLiveClusterView({ db: database.prisma, clusterId: estate.cluster.id, store });
+    const directors = async () => (await view()).pairs.find((p) => p.pairId === estate.pair1.id)!.directors;
+    const live = await waitFor(directors, (d) => d.every((x) => x.syncDaemons !== null));
+    expect(live.find((d) => d.nodeId === estate.a.id)?.syncDaemons).toEqual({ daemons: [{ role: 'master', interface: 'eth0', syncId: 51 }], readAt });
+    expect(live.find((d) => d.nodeId === estate.b.id)?.syncDaemons).toEqual({ daemons: null, readAt });
+    expect(signals.filter((s) => s.reason === 'sync-daemon' && s.clusterId === estate.cluster.id)).toHaveLength(2);
+    // a stats frame without the field (an older agent, or not read this sample) keeps the last read; the same daemons again raise no signal
+    a.send({ v: 1, type: 'stats', sampledAt: Date.now(), services: [], destinations: [] });
+    a.send({ v: 1, type: 'stats', sampledAt: readAt + 10, services: [], destinations: [], syncDaemons: [{ role: 'master', interface: 'eth0', syncId: 51 }] });
+    b.send({ v: 1, type: 'stats', sampledAt: readAt + 10, services: [], destinations: [], syncDaemons: [{ role: 'backup', interface: 'eth0', syncId: 51 }] });
+    const after = await waitFor(directors, (d) => d.find((x) => x.nodeId === estate.b.id)?.syncDaemons?.daemons?.[0]?.role === 'backup');
+    expect(after.find((d) => d.nodeId === estate.a.id)?.syncDaemons).toEqual({ daemons: [{ role: 'master', interface: 'eth0', syncId: 51 }], readAt: readAt + 10 });
+    expect(signals.filter((s) => s.reason === 'sync-daemon')).toHaveLength(3);
+    off();
+    // a disconnected agent's last read says nothing about the kernel now
+    await b.close();
+    const gone = await waitFor(directors, (d) => d.find((x) => x.nodeId === estate.b.id)?.syncDaemons === null);
+    expect(gone.find((d) => d.nodeId === estate.a.id)?.syncDaemons).not.toBeNull();
+    // hostile values are refused by the schema and never stored
+    a.send({ v: 1, type: 'stats', sampledAt: Date.now(), services: [], destinations: [], syncDaemons: [{ role: 'master', interface: 'eth0; reboot', syncId: 51 }] });
+    await a.next('error');
+    expect((await directors()).find((d) => d.nodeId === estate.a.id)?.syncDaemons?.readAt).toBe(readAt + 10);
+    await a.close();
   });
 
   it('ignores stats for services of another pair', async () => {

@@ -25,7 +25,7 @@ import { recordDrift } from '@fulcrum/core/events/drift-reports';
 import { recordHealthTransition } from '@fulcrum/core/events/health-transitions';
 import { recordVrrpTransition } from '@fulcrum/core/events/vrrp-states';
 import { AppError } from '@fulcrum/core/errors/app-error';
-import { recordKernelTable } from '@fulcrum/core/kernel-view/kernel-table-store';
+import { recordKernelTable, recordSyncDaemons } from '@fulcrum/core/kernel-view/kernel-table-store';
 import { publishLiveSignal } from '@fulcrum/core/live/live-signals';
 import { createStatsRecorder, type StatsBatch, type StatsRecorder } from '@fulcrum/core/stats/stats-recorder';
 import { readStatsSettings } from '@fulcrum/core/stats/stats-settings';
@@ -218,6 +218,8 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
         if (dropped > 0) log('warn', 'stats for services or destinations this node does not run were ignored', { node: node.id, dropped });
         stats.ingest(node.id, batch, now);
         if (frame.kernelTable !== undefined) recordKernelTable(node.id, frame.kernelTable, now);
+        // a new sync daemon role (after a failover) goes out to live views now, not at their next tick
+        if (frame.syncDaemons !== undefined && recordSyncDaemons(node.id, frame.syncDaemons, frame.sampledAt)) publishLiveSignal({ clusterId: node.clusterId, reason: 'sync-daemon' });
         return;
       }
       case 'vrrp': {
