@@ -224,7 +224,9 @@ describe.skipIf(gate.skip)('the real product drives agents in the lab: DR / TUN 
     for (const n of s.nodes) expect([n.name, n.appliedGeneration, n.lastApplyError]).toEqual([n.name, s.generation, null]);
   }, 300_000);
 
-  it('(3) N held connections through the VIP show in stats.live as ActiveConn summed over the directors within 2 s', async () => {
+  // "Summed over the directors" in the issue: with the connection-sync daemon the BACKUP mirrors the MASTER's
+  // connections, so a sum would count each twice; the product shows the largest count any director holds.
+  it('(3) N held connections through the VIP show in stats.live as ActiveConn = N (the directors\' count, not doubled by the sync daemon) within 2 s', async () => {
     const N = 5;
     type Live = { services: Array<{ serviceKey: string; activeConn: number; realServers: Array<{ destinationKey: string; activeConn: number; kernelWeights: unknown[] }> }> };
     const holds: LabProcess[] = [];
@@ -237,7 +239,7 @@ describe.skipIf(gate.skip)('the real product drives agents in the lab: DR / TUN 
       last = (await api.query<Live>('stats.live', { clusterId })).services.find((x) => x.serviceKey === `TCP ${DR_VIP}:80`);
       return (last?.realServers.reduce((sum, r) => sum + r.activeConn, 0) ?? 0) === N;
     }, 5000, `ActiveConn ${N} in stats.live`, 20);
-    console.log(`(3) stats.live: ActiveConn summed over the directors = ${N} ${Math.round(delay)} ms after the last connection was held (stats every 500 ms); service activeConn ${last!.activeConn}; per real server ${JSON.stringify(last!.realServers.map((r) => [r.destinationKey, r.activeConn, r.kernelWeights]))}`);
+    console.log(`(3) stats.live: ActiveConn over the directors = ${N} ${Math.round(delay)} ms after the last connection was held (stats every 500 ms); service activeConn ${last!.activeConn}; per real server ${JSON.stringify(last!.realServers.map((r) => [r.destinationKey, r.activeConn, r.kernelWeights]))}`);
     expect(delay).toBeLessThan(2000);
     expect(last!.activeConn).toBe(N);
     for (const h of holds) await h.stop();

@@ -6,7 +6,7 @@ import { DrainJobView } from '../drain/drain-schemas';
 /** Input of live.onCluster. */
 export const LiveClusterInput = z.object({ clusterId: Id });
 
-/** One real server of a service, live: counters summed over the pair's directors. */
+/** One real server of a service, live: connection counts are the most any director of the pair holds (the sync daemon mirrors the MASTER's into the BACKUP), rates add up. */
 export const LiveRealServer = z.object({
   realServerId: Id,
   address: z.string(),
