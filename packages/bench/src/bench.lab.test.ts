@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labGate } from '@fulcrum/lab/lab-gate';
@@ -14,6 +14,8 @@ const gate = labGate();
 const SECTIONS: SectionId[] = ['edit', 'convergence', 'agent', 'ingest', 'failover'];
 
 describe.skipIf(gate.skip)('npm run bench -- --quick', () => {
+  // A fresh clone has no .fulcrum/bench yet.
+  mkdirSync(BENCH_DIR, { recursive: true });
   const outDir = mkdtempSync(join(BENCH_DIR, 'smoke-'));
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
