@@ -151,6 +151,25 @@ describe('connection state machine', () => {
     expect(clock.nextDelay()).toBe(400); // the 500 ms step, 100 ms of which already passed
   });
 
+  it('after a stalled event loop it looks again before declaring the link dead: unread pings still count', () => {
+    const { clock, machine, last, handshake } = setup();
+    machine.start();
+    handshake(); // dead after 4000 ms of silence
+    clock.stall(9000); // a long synchronous apply: the watchdog is 5 s overdue
+    clock.advance(0);
+    expect(machine.state).toBe('ready');
+    last().events.onMessage(JSON.stringify({ v: 1, type: 'ping', nonce: 'a', sentAt: 1 })); // the ping read after the stall
+    clock.advance(3900);
+    expect(machine.state).toBe('ready');
+    // a stall with nothing behind it: after the recheck the link is dead
+    clock.stall(9000);
+    clock.advance(0);
+    expect(machine.state).toBe('ready');
+    clock.advance(1000);
+    expect(machine.state).toBe('reconnecting');
+    expect(last().closedWith).toBe(CloseCode.HEARTBEAT_TIMEOUT);
+  });
+
   it('drops stats frames (only those) while the send buffer is backed up', () => {
     const { machine, last, handshake } = setup();
     machine.start();

@@ -6,6 +6,11 @@ import type { Logger } from '../log/logger';
 import type { AgentSocket, OpenSocket } from './agent-socket';
 import type { Clock } from './clock';
 
+/** A watchdog firing this much later than due means the event loop was stalled, not the link silent. */
+const WATCHDOG_STALL_MS = 1000;
+/** After a stall, look again this long later (pending socket reads run first and feed the watchdog). */
+const WATCHDOG_STALL_RECHECK_MS = 1000;
+
 /** States of the agent's link to the server. */
 export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'stopped';
 
@@ -187,10 +192,28 @@ export class ConnectionMachine {
     const clock = this.options.clock;
     if (this.watchdog !== null) clock.clearTimeout(this.watchdog);
     const silenceMs = 2 * this.heartbeatIntervalMs + 2000;
+    this.armWatchdog(silenceMs, silenceMs);
+  }
+
+  /**
+   * A watchdog that fires late means this process was stalled (a large apply or parse kept the event
+   * loop busy): timers run before pending socket reads, so the server's pings may be sitting unread.
+   * Then it looks again once I/O has had its turn instead of dropping a healthy link — a reconnect in
+   * the middle of a large apply would lose its applied frame.
+   */
+  private armWatchdog(delayMs: number, silenceMs: number): void {
+    const clock = this.options.clock;
+    const due = clock.now() + delayMs;
     this.watchdog = clock.setTimeout(() => {
       this.watchdog = null;
+      const lateMs = clock.now() - due;
+      if (lateMs > WATCHDOG_STALL_MS) {
+        this.options.log.warn('event-loop-stalled', { lateMs });
+        this.armWatchdog(WATCHDOG_STALL_RECHECK_MS, silenceMs);
+        return;
+      }
       this.fail(`no frame from the server for ${silenceMs} ms`, CloseCode.HEARTBEAT_TIMEOUT);
-    }, silenceMs);
+    }, delayMs);
   }
 
   /** Gives up on the current socket (timeout or silence) and schedules a reconnect. */

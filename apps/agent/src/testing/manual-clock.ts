@@ -28,10 +28,15 @@ export class ManualClock implements Clock {
       for (const entry of this.timers) if (entry[1].at <= end && (next === undefined || entry[1].at < next[1].at)) next = entry;
       if (next === undefined) break;
       this.timers.delete(next[0]);
-      this.current = next[1].at;
+      this.current = Math.max(this.current, next[1].at); // overdue after a stall(): fires late, like a real timer
       next[1].fn();
     }
     this.current = end;
+  }
+
+  /** Moves time forward without firing anything: a stalled event loop (advance(0) then runs what is overdue). */
+  stall(ms: number): void {
+    this.current += ms;
   }
 
   /** Milliseconds until the next timer, or null. */
