@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }
   const config = commandLine.config;
   const log = createLogger({ level: config.logLevel });
-  const agent = new Agent({ config, token, host: createLinuxHost(config), store: createFileStateStore(config.stateDir), log });
+  const agent = new Agent({ config, token, host: createLinuxHost(config, log), store: createFileStateStore(config.stateDir), log });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

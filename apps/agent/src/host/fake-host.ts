@@ -81,8 +81,8 @@ export function createFakeHost(): FakeHost {
       async readProcTable() {
         throw new Error('fake host has no /proc/net/ip_vs');
       },
-      async readStatsListing() {
-        throw new Error('fake host has no ipvsadm listing');
+      async readCounters() {
+        throw new Error('fake host has no traffic counters');
       },
       async readConnections() {
         return 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n';

@@ -4,6 +4,7 @@ import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
 import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
+import type { TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 
 // Everything that touches the host goes through these interfaces: one per concern. The Linux
 // implementations (linux-*.ts) build argv with @fulcrum/lvs and run it with runCommand (execFile, no
@@ -37,8 +38,8 @@ export interface IpvsHost {
   argvOf(operation: IpvsOperation): string[];
   /** /proc/net/ip_vs (read in-process: no fork). */
   readProcTable(): Promise<string>;
-  /** ipvsadm -Ln --stats --exact (netlink; per-destination counters). */
-  readStatsListing(): Promise<string>;
+  /** Traffic counters of every service ("TCP 192.0.2.1:80") and destination ("TCP 192.0.2.1:80 10.0.0.1:80"). */
+  readCounters(): Promise<Map<string, TrafficCounters>>;
   /** /proc/net/ip_vs_conn (persistence templates). */
   readConnections(): Promise<string>;
   /** ipvsadm -Ln text, for the UI's kernel view. */

@@ -4,7 +4,8 @@ import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import { planIpvsCommands } from '@fulcrum/lvs/diff/plan-ipvs-commands';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import { parseIpvsadmDaemons, type SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
-import { mergeThresholds, parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
+import { mergeThresholds, parseIpvsadmList, type IpvsListing, type TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
+import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import { parseIpvsadmSave } from '@fulcrum/lvs/parse/parse-ipvsadm-save';
 import { HostCommandError, type HostFailure, type IpvsApplyResult, type IpvsHost } from './host';
 import { runHostCommand } from './run-host-command';
@@ -58,8 +59,8 @@ export class LinuxIpvsHost implements IpvsHost {
     return readFile('/proc/net/ip_vs', 'utf8');
   }
 
-  async readStatsListing(): Promise<string> {
-    return (await runHostCommand(this.ipvsadm.list({ stats: true }))).stdout;
+  async readCounters(): Promise<Map<string, TrafficCounters>> {
+    return countersOfListing(parseIpvsadmList((await runHostCommand(this.ipvsadm.list({ stats: true }))).stdout));
   }
 
   readConnections(): Promise<string> {
@@ -75,4 +76,14 @@ export class LinuxIpvsHost implements IpvsHost {
   async readSyncDaemons(): Promise<SyncDaemon[]> {
     return parseIpvsadmDaemons((await runHostCommand(this.ipvsadm.listDaemons())).stdout);
   }
+}
+
+/** Counters of an `ipvsadm -Ln --stats --exact` listing, keyed like IpvsHost.readCounters. */
+export function countersOfListing(listing: IpvsListing): Map<string, TrafficCounters> {
+  const counters = new Map<string, TrafficCounters>();
+  for (const s of listing.services) {
+    if (s.counters) counters.set(s.key, s.counters);
+    for (const d of s.destinations) if (d.counters) counters.set(`${s.key} ${destinationKey(d)}`, d.counters);
+  }
+  return counters;
 }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StatsFrame } from '@fulcrum/protocol/frames';
 import { createFakeHost } from '../host/fake-host';
 import type { IpvsHost } from '../host/host';
+import { countersOfListing } from '../host/linux-ipvs';
+import { parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import type { Logger } from '../log/logger';
 import { StatsSampler, SYNC_DAEMON_FOLLOW_UP_MS } from './stats-sampler';
 
@@ -21,7 +23,7 @@ TCP  198.18.0.100:80                     7       15        0     1032        0
 
 function setup(intervals = { statsIntervalMs: 1000, rateIntervalMs: 2000, kernelTableIntervalMs: 10_000 }) {
   const host = createFakeHost();
-  const ipvs: IpvsHost = { ...host.ipvs, readProcTable: async () => PROC, readStatsListing: async () => STATS };
+  const ipvs: IpvsHost = { ...host.ipvs, readProcTable: async () => PROC, readCounters: async () => countersOfListing(parseIpvsadmList(STATS)) };
   const frames: StatsFrame[] = [];
   const warnings: string[] = [];
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (event) => warnings.push(event), error: () => undefined };

@@ -174,12 +174,7 @@ export class StatsSampler {
   }
 
   private async refreshRates(services: readonly ProcService[], now: number): Promise<void> {
-    const listing = parseIpvsadmList(await this.ipvs.readStatsListing());
-    const counters = new Map<string, TrafficCounters>();
-    for (const s of listing.services) {
-      if (s.counters) counters.set(s.key, s.counters);
-      for (const d of s.destinations) if (d.counters) counters.set(`${s.key} ${destinationKey(d)}`, d.counters);
-    }
+    const counters = await this.ipvs.readCounters();
     const sample = { at: now, counters };
     this.rates = computeRates(this.lastCounters, sample);
     this.lastCounters = sample;

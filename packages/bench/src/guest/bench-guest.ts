@@ -161,8 +161,9 @@ const commands: Record<string, () => Promise<void>> = {
     const runs: number[] = [];
     const visible: number[] = [];
     probe.read(); // locates the destination once: later reads take only the prefix that holds it
+    const first = Number(optionalArg('first', '0'));
     for (let i = 0; i < Number(arg('repeat')); i++) {
-      const weight = (i % 7) + 2;
+      const weight = ((first + i) % 7) + 2;
       const t0 = performance.now();
       runs.push(await timeProcess(IPVSADM, ['-e', '-t', svc, '-r', dst, '-g', '-w', String(weight)]));
       while (probe.read() !== weight) await sleep(1);
@@ -197,7 +198,7 @@ const commands: Record<string, () => Promise<void>> = {
       if (i === repeat - 1) {
         probe.read();
         for (let j = 0; j < reloads; j++) {
-          const weight = (j % 7) + 2;
+          const weight = ((Number(optionalArg('first', '0')) + j) % 7) + 2;
           copyFileSync(`${dir}/keepalived-w${weight}.conf`, active);
           const r0 = now();
           child.kill('SIGHUP');
