@@ -23,7 +23,6 @@ export type IpvsBackend = 'auto' | 'netlink' | 'ipvsadm';
  */
 export class NetlinkIpvsHost implements IpvsHost {
   private useIpvsadm: boolean;
-  private info: { version: string; tableSize: number } | null = null;
 
   constructor(
     private readonly netlink: IpvsNetlink,
@@ -85,8 +84,8 @@ export class NetlinkIpvsHost implements IpvsHost {
 
   async readListing(): Promise<string> {
     return this.either(async () => {
-      this.info ??= await this.netlink.readInfo(); // version and table size are fixed while ip_vs is loaded
-      return renderIpvsadmListing(this.info, await this.netlink.readTable());
+      // read each time: newer kernels size the connection table on demand (size=0 until the first connection)
+      return renderIpvsadmListing(await this.netlink.readInfo(), await this.netlink.readTable());
     }, () => this.ipvsadm.readListing());
   }
 

@@ -13,7 +13,8 @@ const zero: KernelCounters = { conns: 0, inPackets: 0, outPackets: 0, inBytes: 0
 describe('renderIpvsadmListing', () => {
   it('prints exactly what ipvsadm -Ln printed for the same table in the lab (flags, persistence masks, ops, IPv6, fwmark)', () => {
     const table = parseIpvsadmSave(between('SAVE'));
-    const kernel = { services: table.services.map(({ destinations, ...spec }) => ({ spec, counters: zero, destinations: destinations.map((destination) => ({ destination, localNode: false, activeConns: 0, inactConns: 0, persistConns: 0, counters: zero })) })) };
+    // the kernel dumps in hash order: reversed here, ipvsadm's sort must restore the printed order
+    const kernel = { services: [...table.services].reverse().map(({ destinations, ...spec }) => ({ spec, counters: zero, destinations: [...destinations].reverse().map((destination) => ({ destination, localNode: false, activeConns: 0, inactConns: 0, persistConns: 0, counters: zero })) })) };
     expect(renderIpvsadmListing({ version: '1.2.1', tableSize: 4096 }, kernel as Parameters<typeof renderIpvsadmListing>[1])).toBe(between('LIST'));
   });
 });
