@@ -212,9 +212,9 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
         const services = connection.reportable.services;
         const batch: StatsBatch = {
           services: frame.services.filter((s) => services[s.serviceKey] !== undefined),
-          destinations: frame.destinations.filter((d) => services[d.serviceKey]?.destinations[d.destinationKey] !== undefined),
+          destinations: connection.mergeDestinationStats(frame).filter((d) => services[d.serviceKey]?.destinations[d.destinationKey] !== undefined),
         };
-        const dropped = frame.services.length + frame.destinations.length - batch.services.length - batch.destinations.length;
+        const dropped = frame.delta ? frame.services.length - batch.services.length : frame.services.length + frame.destinations.length - batch.services.length - batch.destinations.length;
         if (dropped > 0) log('warn', 'stats for services or destinations this node does not run were ignored', { node: node.id, dropped });
         stats.ingest(node.id, batch, now);
         if (frame.kernelTable !== undefined) recordKernelTable(node.id, frame.kernelTable, now);
