@@ -3,7 +3,7 @@ import { Ipvsadm } from '@fulcrum/lvs/commands/ipvsadm';
 import type { SysctlSetting } from '@fulcrum/lvs/commands/sysctl';
 import { applyOperations, IpvsApplyError } from '@fulcrum/lvs/diff/apply-operations';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
-import { normalizeTable, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import { normalizeTable, serviceKey, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
 import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import { HostCommandError, type Host, type HostFailure, type IpvsApplyResult, type KeepalivedProcess } from './host';
@@ -55,6 +55,10 @@ export function createFakeHost(): FakeHost {
         const table = normalizeTable(structuredClone(kernel.table));
         if (options.thresholds !== false) return table;
         return { services: table.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 })) })) };
+      },
+      async readServices(services) {
+        const wanted = new Set(services.map(serviceKey));
+        return { services: normalizeTable(structuredClone(kernel.table)).services.filter((s) => wanted.has(serviceKey(s))) };
       },
       async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {
         const failures = new Map<number, HostFailure>();

@@ -1,7 +1,7 @@
 import type { InterfaceAddress } from '@fulcrum/lvs/commands/ip';
 import type { SysctlSetting } from '@fulcrum/lvs/commands/sysctl';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
-import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import type { IpvsTable, ServiceIdentity } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
 import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import type { TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
@@ -32,6 +32,8 @@ export interface IpvsHost {
    * unless `thresholds: false` (then every -x/-y reads as 0: one process less).
    */
   readTable(options?: { thresholds?: boolean }): Promise<IpvsTable>;
+  /** Only the named services the kernel has, with their destinations and thresholds (a read-back of what a change touched). */
+  readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable>;
   /** Runs the operations: single ipvsadm calls up to batchThreshold, else one ipvsadm -R on stdin. */
   apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult>;
   /** argv of the single ipvsadm call that carries out one operation (for error reports). */

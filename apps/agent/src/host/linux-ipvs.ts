@@ -5,7 +5,7 @@ import { planIpvsCommands } from '@fulcrum/lvs/diff/plan-ipvs-commands';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import { parseIpvsadmDaemons, type SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import { mergeThresholds, parseIpvsadmList, type IpvsListing, type TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
-import { destinationKey } from '@fulcrum/lvs/model/ipvs';
+import { destinationKey, serviceKey, type ServiceIdentity } from '@fulcrum/lvs/model/ipvs';
 import { parseIpvsadmSave } from '@fulcrum/lvs/parse/parse-ipvsadm-save';
 import { HostCommandError, type HostFailure, type IpvsApplyResult, type IpvsHost } from './host';
 import { runHostCommand } from './run-host-command';
@@ -23,6 +23,11 @@ export class LinuxIpvsHost implements IpvsHost {
     if (options.thresholds === false) return parseIpvsadmSave(saved.stdout);
     const thresholds = await runHostCommand(this.ipvsadm.list({ thresholds: true }));
     return mergeThresholds(parseIpvsadmSave(saved.stdout), parseIpvsadmList(thresholds.stdout));
+  }
+
+  async readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable> {
+    const wanted = new Set(services.map(serviceKey));
+    return { services: (await this.readTable()).services.filter((s) => wanted.has(serviceKey(s))) };
   }
 
   async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {

@@ -1,5 +1,5 @@
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
-import { destinationKey, serviceKey, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import { destinationKey, serviceKey, type IpvsTable, type ServiceIdentity } from '@fulcrum/lvs/model/ipvs';
 import { describeOperationError, IpvsNetlink, tableOf } from '@fulcrum/lvs/netlink/ipvs-netlink';
 import { NetlinkError } from '@fulcrum/lvs/netlink/netlink-relay';
 import { renderIpvsadmListing } from '@fulcrum/lvs/netlink/render-ipvsadm-listing';
@@ -40,6 +40,10 @@ export class NetlinkIpvsHost implements IpvsHost {
 
   async readTable(options: { thresholds?: boolean } = {}): Promise<IpvsTable> {
     return this.either(async () => tableOf(await this.netlink.readTable()), () => this.ipvsadm.readTable(options));
+  }
+
+  async readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable> {
+    return this.either(async () => tableOf(await this.netlink.readServices(services)), () => this.ipvsadm.readServices(services));
   }
 
   async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {

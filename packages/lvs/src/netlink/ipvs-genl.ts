@@ -211,6 +211,11 @@ export function dumpMessage(familyId: number, what: { services: true } | { desti
   return encodeGenlMessage({ family: familyId, cmd: IPVS_CMD.GET_DEST, version: IPVS_GENL_VERSION, flags, seq, attributes: [[CMD_ATTR.SERVICE, { kind: 'nested', value: serviceSelector(what.destinationsOf) }]] });
 }
 
+/** GET_SERVICE of one service (not a dump), acknowledged: its attributes, or ESRCH when the kernel has no such service. */
+export function getServiceMessage(familyId: number, service: ServiceIdentity, seq: number): Buffer {
+  return encodeGenlMessage({ family: familyId, cmd: IPVS_CMD.GET_SERVICE, version: IPVS_GENL_VERSION, flags: NLM_F_REQUEST | NLM_F_ACK, seq, attributes: [[CMD_ATTR.SERVICE, { kind: 'nested', value: serviceSelector(service) }]] });
+}
+
 /** GET_INFO (version, connection table size), acknowledged. */
 export function infoMessage(familyId: number, seq: number): Buffer {
   return encodeGenlMessage({ family: familyId, cmd: IPVS_CMD.GET_INFO, version: IPVS_GENL_VERSION, flags: NLM_F_REQUEST | NLM_F_ACK, seq, attributes: [] });

@@ -1,7 +1,7 @@
 import type { IpvsOperation } from '../diff/operations';
-import { serviceFamily, serviceIdentity, type IpvsTable, type VirtualService } from '../model/ipvs';
-import { decodeDaemon, decodeDestination, decodeInfo, decodeService, dumpMessage, infoMessage, IPVS_GENL_NAME, nestedOf, operationMessage, type KernelDestination, type KernelService, type KernelSyncDaemon } from './ipvs-genl';
-import { CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, encodeGenlMessage, errnoName, genlAttributes, GENL_ID_CTRL, NLM_F_ACK, NLM_F_REQUEST, readU16 } from './netlink-message';
+import { serviceFamily, serviceIdentity, type IpvsTable, type ServiceIdentity, type VirtualService } from '../model/ipvs';
+import { decodeDaemon, decodeDestination, decodeInfo, decodeService, dumpMessage, getServiceMessage, infoMessage, IPVS_GENL_NAME, nestedOf, operationMessage, type KernelDestination, type KernelService, type KernelSyncDaemon } from './ipvs-genl';
+import { CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_CMD_GETFAMILY, encodeGenlMessage, errnoName, genlAttributes, GENL_ID_CTRL, NLM_F_ACK, NLM_F_REQUEST, readU16, type NetlinkMessage } from './netlink-message';
 import { NetlinkError, NetlinkRelay } from './netlink-relay';
 
 /** A service with its destinations, counters and connection counts, as one read of the kernel saw them. */
@@ -69,6 +69,26 @@ export class IpvsNetlink {
       });
       const fam = serviceFamily(service.spec);
       for (const reply of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(reply), 'destination'), fam));
+    }
+    return { services };
+  }
+
+  /** Only the named services (those the kernel has), with their destinations: a read-back after a change that touched them. */
+  async readServices(identities: readonly ServiceIdentity[]): Promise<KernelIpvsTable> {
+    const family = await this.family();
+    const relay = this.open();
+    const services: KernelIpvsService[] = [];
+    const gone = (e: unknown): NetlinkMessage[] => {
+      if (e instanceof NetlinkError && (e.errno === 3 || e.errno === 2)) return [];
+      throw e;
+    };
+    for (const identity of identities) {
+      const [reply] = await relay.request((seq) => getServiceMessage(family, identity, seq), 'ack').catch(gone);
+      if (!reply) continue;
+      const service: KernelIpvsService = { ...decodeService(nestedOf(genlAttributes(reply), 'service')), destinations: [] };
+      const dests = await relay.request((seq) => dumpMessage(family, { destinationsOf: identity }, seq), 'dump').catch(gone);
+      for (const d of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(d), 'destination'), serviceFamily(service.spec)));
+      services.push(service);
     }
     return { services };
   }
