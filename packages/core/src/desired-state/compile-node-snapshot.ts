@@ -6,7 +6,7 @@ import type { NodeSnapshot } from '@fulcrum/protocol/snapshot';
 import type { Db } from '../db';
 import { AppError } from '../errors/app-error';
 import { compileSnapshotFromRows, type ClusterRows, type CompileIssue, type RealServerRow, type ReportableKeys } from './compile-snapshot-from-rows';
-import { validateNodeSnapshot } from './validate-node-snapshot';
+import { validateNodeSnapshot } from '@fulcrum/protocol/validate-node-snapshot';
 
 /** A validated snapshot for one node, ready to send, with what the operator should fix and what the node may report on. */
 export type CompiledNodeSnapshot = { nodeId: string; clusterId: string; generation: number; node: NodeSnapshot; issues: CompileIssue[]; reportable: ReportableKeys };

@@ -2,7 +2,7 @@
 // (transforms, defaults, key order) for a valid snapshot, a refusal for an invalid one, every time.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { NodeSnapshot } from '@fulcrum/protocol/snapshot';
+import { NodeSnapshot } from './snapshot';
 import { validateNodeSnapshot } from './validate-node-snapshot';
 
 type DirectorInput = Extract<z.input<typeof NodeSnapshot>, { role: 'DIRECTOR' }>;

@@ -4,7 +4,7 @@
 // touches one service or a few: the rest of the snapshot is byte-for-byte what was checked before.
 import type { z } from 'zod';
 import { VirtualService } from '@fulcrum/lvs/model/ipvs';
-import { HealthCheck, MAX_HEALTH_CHECKS, NodeSnapshot } from '@fulcrum/protocol/snapshot';
+import { HealthCheck, MAX_HEALTH_CHECKS, NodeSnapshot } from './snapshot';
 
 /** The first thing NodeSnapshot refuses in a snapshot, with its path. */
 export type SnapshotIssue = { message: string; path: PropertyKey[] };
@@ -66,11 +66,14 @@ function firstIssue(error: z.ZodError): SnapshotIssue {
  * at most so many) — goes through NodeSnapshot itself on every call, with the services' destinations
  * left out (each service was checked whole already) and the health checks counted here.
  */
-export function validateNodeSnapshot(node: z.input<typeof NodeSnapshot>): { ok: true; data: NodeSnapshot } | { ok: false; issue: SnapshotIssue } {
-  if (node.role !== 'DIRECTOR') {
-    const result = NodeSnapshot.safeParse(node);
+export function validateNodeSnapshot(input: z.input<typeof NodeSnapshot> | unknown): { ok: true; data: NodeSnapshot } | { ok: false; issue: SnapshotIssue } {
+  // Anything not shaped like a director snapshot (a real server's, or untrusted garbage off the wire)
+  // goes through NodeSnapshot whole, which names the first problem.
+  if (!isWalkableDirector(input)) {
+    const result = NodeSnapshot.safeParse(input);
     return result.success ? { ok: true, data: result.data } : { ok: false, issue: firstIssue(result.error) };
   }
+  const node = input;
   const services: VirtualService[] = [];
   for (const [i, service] of node.ipvs.services.entries()) {
     const result = parseService(service);
@@ -89,4 +92,15 @@ export function validateNodeSnapshot(node: z.input<typeof NodeSnapshot>): { ok: 
   }
   // Same keys in the same order as NodeSnapshot's own output: ipvs and healthChecks are replaced in place.
   return { ok: true, data: { ...rest.data, ipvs: { services }, healthChecks } as NodeSnapshot };
+}
+
+type WalkableDirector = { role: 'DIRECTOR'; ipvs: { services: object[] }; healthChecks?: object[] } & Record<string, unknown>;
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function isWalkableDirector(value: unknown): value is WalkableDirector {
+  if (!isPlainObject(value) || value.role !== 'DIRECTOR' || !isPlainObject(value.ipvs)) return false;
+  const services = value.ipvs.services;
+  const checks = value.healthChecks;
+  return Array.isArray(services) && services.every(isPlainObject) && (checks === undefined || (Array.isArray(checks) && checks.every(isPlainObject)));
 }
