@@ -39,7 +39,7 @@ export class NetlinkIpvsHost implements IpvsHost {
   }
 
   async readTable(options: { thresholds?: boolean } = {}): Promise<IpvsTable> {
-    return this.either(async () => tableOf(await this.netlink.readTable()), () => this.ipvsadm.readTable(options));
+    return this.either(async () => tableOf(await this.netlink.readTable({ counters: false })), () => this.ipvsadm.readTable(options));
   }
 
   async readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable> {
@@ -89,7 +89,7 @@ export class NetlinkIpvsHost implements IpvsHost {
   async readListing(): Promise<string> {
     return this.either(async () => {
       // read each time: newer kernels size the connection table on demand (size=0 until the first connection)
-      return renderIpvsadmListing(await this.netlink.readInfo(), await this.netlink.readTable());
+      return renderIpvsadmListing(await this.netlink.readInfo(), await this.netlink.readTable({ counters: false }));
     }, () => this.ipvsadm.readListing());
   }
 

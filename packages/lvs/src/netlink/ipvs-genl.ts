@@ -297,7 +297,7 @@ export function decodeService(a: Map<number, Buffer>): KernelService {
 }
 
 /** A GET_DEST reply's destination attributes → model (family: the service's, unless the reply names its own). */
-export function decodeDestination(a: Map<number, Buffer>, serviceFamily: AddressFamily): KernelDestination {
+export function decodeDestination(a: Map<number, Buffer>, serviceFamily: AddressFamily, withCounters = true): KernelDestination {
   const ownAf = readU16(a.get(DEST.ADDR_FAMILY));
   const family: AddressFamily = ownAf === undefined ? serviceFamily : ownAf === AF_INET6 ? 'ipv6' : 'ipv4';
   const code = required(readU32(a.get(DEST.FWD_METHOD)), 'forwarding method') & 0x7;
@@ -316,9 +316,12 @@ export function decodeDestination(a: Map<number, Buffer>, serviceFamily: Address
     activeConns: readU32(a.get(DEST.ACTIVE_CONNS)) ?? 0,
     inactConns: readU32(a.get(DEST.INACT_CONNS)) ?? 0,
     persistConns: readU32(a.get(DEST.PERSIST_CONNS)) ?? 0,
-    counters: a.has(DEST.STATS64) ? decodeCounters(a.get(DEST.STATS64), true) : decodeCounters(a.get(DEST.STATS), false),
+    counters: !withCounters ? ZERO_COUNTERS : a.has(DEST.STATS64) ? decodeCounters(a.get(DEST.STATS64), true) : decodeCounters(a.get(DEST.STATS), false),
   };
 }
+
+/** Counters of a read that did not ask for them. */
+export const ZERO_COUNTERS: KernelCounters = Object.freeze({ conns: 0, inPackets: 0, outPackets: 0, inBytes: 0, outBytes: 0, connsPerSecond: 0, inPacketsPerSecond: 0, outPacketsPerSecond: 0, inBytesPerSecond: 0, outBytesPerSecond: 0 });
 
 /** A GET_DAEMON reply → daemon (state 1 = master, 2 = backup). */
 export function decodeDaemon(a: Map<number, Buffer>): KernelSyncDaemon {

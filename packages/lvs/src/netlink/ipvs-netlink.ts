@@ -53,8 +53,11 @@ export class IpvsNetlink {
     await this.family();
   }
 
-  /** Services, destinations, counters and connection counts: one service dump, then one destination dump per service. */
-  async readTable(): Promise<KernelIpvsTable> {
+  /**
+   * Services, destinations, connection counts and (unless `counters: false`, which skips decoding them)
+   * traffic counters: one service dump, then one destination dump per service.
+   */
+  async readTable(options: { counters?: boolean } = {}): Promise<KernelIpvsTable> {
     const family = await this.family();
     const relay = this.open();
     const replies = await relay.request((seq) => dumpMessage(family, { services: true }, seq), 'dump');
@@ -68,12 +71,12 @@ export class IpvsNetlink {
         throw e;
       });
       const fam = serviceFamily(service.spec);
-      for (const reply of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(reply), 'destination'), fam));
+      for (const reply of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(reply), 'destination'), fam, options.counters !== false));
     }
     return { services };
   }
 
-  /** Only the named services (those the kernel has), with their destinations: a read-back after a change that touched them. */
+  /** Only the named services (those the kernel has), with their destinations (no traffic counters): a read-back after a change that touched them. */
   async readServices(identities: readonly ServiceIdentity[]): Promise<KernelIpvsTable> {
     const family = await this.family();
     const relay = this.open();
@@ -87,7 +90,7 @@ export class IpvsNetlink {
       if (!reply) continue;
       const service: KernelIpvsService = { ...decodeService(nestedOf(genlAttributes(reply), 'service')), destinations: [] };
       const dests = await relay.request((seq) => dumpMessage(family, { destinationsOf: identity }, seq), 'dump').catch(gone);
-      for (const d of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(d), 'destination'), serviceFamily(service.spec)));
+      for (const d of dests) service.destinations.push(decodeDestination(nestedOf(genlAttributes(d), 'destination'), serviceFamily(service.spec), false));
       services.push(service);
     }
     return { services };
