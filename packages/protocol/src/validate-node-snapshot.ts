@@ -10,11 +10,17 @@ import { HealthCheck, MAX_HEALTH_CHECKS, NodeSnapshot } from './snapshot';
 export type SnapshotIssue = { message: string; path: PropertyKey[] };
 
 /**
- * JSON text kept as keys by each cache, at most. A 10,000-destination director needs ~1.2 M, so this
- * holds about six such clusters (with their parsed values, some tens of MB); past that the least
- * recently used go, and a snapshot not found is simply validated in full again.
+ * JSON text kept as keys by each cache, at most. A 10,000-destination director needs ~1.2 M, so the
+ * server's default holds about six such clusters (with their parsed values, some tens of MB); past
+ * that the least recently used go, and a snapshot not found is simply validated in full again. An
+ * agent sees one node's snapshots only and keeps less (setSnapshotValidationCacheLimit).
  */
-const MAX_CACHED_CHARS = 8 * 1024 * 1024;
+let MAX_CACHED_CHARS = 8 * 1024 * 1024;
+
+/** Sets how much JSON text the validation caches keep (chars per cache). */
+export function setSnapshotValidationCacheLimit(chars: number): void {
+  MAX_CACHED_CHARS = Math.max(0, Math.floor(chars));
+}
 
 /**
  * What `schema` made of each value it accepted, remembered by the value's JSON text: the schemas are
