@@ -4,7 +4,7 @@
 // One file, one subcommand per job: the references (ipvsadm, keepalived), the kernel watchers, the
 // CPU sampler, and the failover helpers (echo server, held connections, request loop, address monitor).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 
@@ -260,20 +260,56 @@ const commands: Record<string, () => Promise<void>> = {
     }
   },
 
-  /** Prints one JSON line per pid every `every` ms: CPU ticks (self + reaped children) and RSS. */
+  /**
+   * Prints one JSON line per pid every `every` ms: CPU ticks (self + reaped children + the children
+   * still running, e.g. the agent's netlink relay and its forked reader) and RSS (self + those children).
+   */
   async 'cpu-sample'() {
     const pids = arg('pids').split(',').map(Number);
     const every = Number(arg('every'));
     const count = Number(arg('count'));
+    const statOf = (pid: number | string) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // fields after the command: f[0] is field 3 (state), f[1] ppid, f[11..14] utime, stime, cutime, cstime
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    };
+    const rssKbOf = (pid: number | string) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+    /** Live descendants of `root` (children, their children …). */
+    const descendants = (root: number): string[] => {
+      const parent = new Map<string, string>();
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+          parent.set(entry, statOf(entry)[1] ?? '');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      const found: string[] = [];
+      let frontier = [String(root)];
+      while (frontier.length > 0) {
+        const next = [...parent].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
+        found.push(...next);
+        frontier = next;
+      }
+      return found;
+    };
     for (let i = 0; i <= count; i++) {
       const at = now();
       for (const pid of pids) {
         try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          // fields 14–17 of stat: utime, stime, cutime, cstime (f[0] is field 3)
-          const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-          const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+          const f = statOf(pid);
+          let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+          let rssKb = rssKbOf(pid);
+          for (const child of descendants(pid)) {
+            try {
+              const c = statOf(child);
+              ticks += Number(c[11]) + Number(c[12]);
+              rssKb += rssKbOf(child);
+            } catch {
+              // exited between the scan and the read: its ticks reach the parent's cutime when reaped
+            }
+          }
           out({ at, pid, ticks, rssKb });
         } catch {
           out({ at, pid, ticks: null, rssKb: null });
