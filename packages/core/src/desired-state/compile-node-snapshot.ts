@@ -66,7 +66,8 @@ export async function loadClusterRows(options: { db: Db; clusterId: string }): P
         services: services.map((s) => ({ ...s, fwmark: s.fwmark === null ? null : Number(s.fwmark), realServers: byService.get(s.id) ?? [] })),
       };
     },
-    { isolationLevel: 'RepeatableRead' },
+    // a burst of edits holds the pool: wait for a connection as long as a change itself does (10 s)
+    { isolationLevel: 'RepeatableRead', maxWait: 10_000, timeout: 20_000 },
   );
 }
 

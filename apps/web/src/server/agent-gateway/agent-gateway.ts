@@ -147,9 +147,21 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     const run = { again: false, done: Promise.resolve() };
     run.done = (async () => {
       try {
+        let failures = 0;
         do {
           run.again = false;
-          await pushClusterOnce(clusterId).catch((error: unknown) => log('error', 'pushing snapshots failed', { cluster: clusterId, error: (error as Error).message }));
+          try {
+            await pushClusterOnce(clusterId);
+            failures = 0;
+          } catch (error) {
+            // A push that failed (e.g. no database connection within its wait during a burst of edits)
+            // is tried again: otherwise the agents would keep the old desired state until the next edit.
+            failures++;
+            const retryMs = Math.min(10_000, 500 * 2 ** Math.min(failures - 1, 5));
+            log('error', 'pushing snapshots failed; trying again', { cluster: clusterId, error: (error as Error).message, retryInMs: retryMs });
+            await new Promise((resolve) => setTimeout(resolve, retryMs));
+            run.again = true;
+          }
         } while (run.again && !closing);
       } finally {
         clusterRuns.delete(clusterId);
