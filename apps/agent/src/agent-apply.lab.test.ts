@@ -154,18 +154,10 @@ describe.skipIf(gate.skip)('agent in the lab: apply DR / NAT / TUN, edits, stats
     // rates come from the netlink counters every rateIntervalMs (2 s here), which the kernel itself updates lazily
     const withRate = await gateway.waitForFrame('director-a', 'stats', (f) => f.destinations.some((d) => d.connsPerSec > 0), 8000, heldAt - 10_000);
     console.log(`(c) first non-zero connsPerSec in a stats frame ${withRate.at - heldAt} ms after the connections were held: ${JSON.stringify(withRate.frame.services.map((x) => [x.serviceKey, x.connsPerSec, x.packetsInPerSec, x.bytesOutPerSec]))}`);
-    // the kernel view is rendered from the netlink read: the same text ipvsadm -Ln prints (connection
-    // columns aside, which move between the two reads)
-    const sinceHeld = Date.now();
-    const rendered = (await gateway.waitForFrame('director-a', 'stats', (f) => f.kernelTable !== undefined, 12_000, sinceHeld)).frame.kernelTable!;
-    const printed = await lab.execOk('director-a', ['ipvsadm', '-L', '-n']);
-    const withoutConns = (text: string) => text.replace(/^(  -> \S+\s+\S+\s+-?\d+\s+)\d+\s+\d+\s*$/gm, '$1');
-    expect(withoutConns(rendered)).toBe(withoutConns(printed));
     for (const h of holds) await h.stop();
-    for (const d of DIRECTORS) expect(await agents.get(d)!.readLog()).not.toContain('ipvs-netlink-unavailable');
   });
 
-  it('cost: 10,000 destinations applied over netlink (and through one ipvsadm -R with --ipvs-backend ipvsadm), sampled every 500 ms; agent CPU and RSS', async () => {
+  it('cost: 10,000 destinations applied through one ipvsadm -R and sampled every 500 ms; agent CPU and RSS', async () => {
     const idle = await measureProcess(lab, 'director-b', agents.get('director-b')!.pid, 5000);
     console.log(`cost: director-b agent idle (3 services, stats 500 ms): CPU ${idle.cpuPercent} %, RSS ${idle.rssMiB} MiB`);
     // the lab's host→guest link (tap + UML vector driver) is the slow part for a 1 MB frame: measure it for context
@@ -184,7 +176,7 @@ describe.skipIf(gate.skip)('agent in the lab: apply DR / NAT / TUN, edits, stats
     const sentAt = Date.now();
     gateway.send('director-b', frame);
     const applied = await gateway.waitForFrame('director-b', 'applied', (f) => f.generation === g, 400_000);
-    console.log(`cost: ${(JSON.stringify(frame).length / 1e6).toFixed(2)} MB snapshot (+10 services / 10,000 destinations) → applied on director-b ${applied.at - sentAt} ms after sending; the agent's own durationMs ${applied.frame.durationMs} (read, diff, 10,010 netlink messages, read back), changes ${applied.frame.changes}, status ${applied.frame.status}`);
+    console.log(`cost: ${(JSON.stringify(frame).length / 1e6).toFixed(2)} MB snapshot (+10 services / 10,000 destinations) → applied on director-b ${applied.at - sentAt} ms after sending; the agent's own durationMs ${applied.frame.durationMs} (read, diff, one ipvsadm -R, read back), changes ${applied.frame.changes}, status ${applied.frame.status}`);
     expect(applied.frame.status).toBe('applied');
     expect(applied.frame.changes).toBe(10_011); // 10 services + 10,000 destinations + the DR weight (b) left at 8
     expect((await readLabTable(lab, 'director-b')).services.reduce((n, s) => n + s.destinations.length, 0)).toBe(10_006);
@@ -201,19 +193,5 @@ describe.skipIf(gate.skip)('agent in the lab: apply DR / NAT / TUN, edits, stats
     const back = await gateway.waitForFrame('director-b', 'applied', (f) => f.generation === g2, 300_000);
     console.log(`cost: removing the 10,000 destinations: durationMs ${back.frame.durationMs}, changes ${back.frame.changes}`);
     expect(back.frame.status).toBe('applied');
-
-    // the same change through ipvsadm (the fallback where perl cannot run): one ipvsadm -R batch
-    await agents.get('director-b')!.stop();
-    agents.set('director-b', await spawnAgent(lab, files, 'director-b', gateway, ['--ipvs-backend', 'ipvsadm']));
-    await gateway.waitForConnection('director-b', 60_000);
-    const g3 = ++generation;
-    gateway.send('director-b', directorSnapshot(g3, withBig));
-    const viaIpvsadm = await gateway.waitForFrame('director-b', 'applied', (f) => f.generation === g3, 400_000);
-    console.log(`cost: the same 10,000 through ipvsadm -R: agent durationMs ${viaIpvsadm.frame.durationMs} (netlink: ${applied.frame.durationMs}), changes ${viaIpvsadm.frame.changes}`);
-    expect(viaIpvsadm.frame).toMatchObject({ status: 'applied', changes: 10_010 }); // the DR weight is back at 1 since the removal
-    expect((await readLabTable(lab, 'director-b')).services.reduce((n, s) => n + s.destinations.length, 0)).toBe(10_006);
-    const g4 = ++generation;
-    gateway.send('director-b', directorSnapshot(g4, node));
-    expect((await gateway.waitForFrame('director-b', 'applied', (f) => f.generation === g4, 300_000)).frame.status).toBe('applied');
   }, 900_000);
 });

@@ -80,7 +80,7 @@ export class Agent {
       healthDown: () => this.health.downKeys(),
       prepare: (snapshot) => this.health.setChecks(snapshot.node.role === 'DIRECTOR' ? snapshot.node.healthChecks : []),
     });
-    this.stats = new StatsSampler(deps.host.ipvs, { statsIntervalMs: 1000, rateIntervalMs: deps.config.rateIntervalMs, kernelTableIntervalMs: 10_000 }, (frame) => this.connection.send(frame), deps.log);
+    this.stats = new StatsSampler(deps.host.ipvs, { statsIntervalMs: 1000, rateIntervalMs: deps.config.rateIntervalMs, kernelTableIntervalMs: 10_000 }, (frame) => send(frame), deps.log);
     this.connection = new ConnectionMachine({
       url: deps.config.server,
       openSocket: deps.openSocket ?? createWsOpener(deps.config.caFile ? { caFile: deps.config.caFile } : {}),

@@ -5,7 +5,6 @@ import { createLinuxHost } from './host/linux-host';
 import { createLogger } from './log/logger';
 import { createFileStateStore } from './state/state-store';
 import { AGENT_VERSION } from './version';
-import { setSnapshotValidationCacheLimit } from '@fulcrum/protocol/validate-node-snapshot';
 
 // Entry point of dist/agent.cjs: configuration errors exit 2 with a message, SIGTERM/SIGINT close the
 // connection with 1001 and exit 0 leaving the host exactly as it is (fail static).
@@ -31,10 +30,8 @@ async function main(): Promise<void> {
     throw e;
   }
   const config = commandLine.config;
-  // one node's snapshots: the current one's services (≈ 1.2 M chars at 10,000 destinations) and a spare
-  setSnapshotValidationCacheLimit(2_500_000);
   const log = createLogger({ level: config.logLevel });
-  const agent = new Agent({ config, token, host: createLinuxHost(config, log), store: createFileStateStore(config.stateDir), log });
+  const agent = new Agent({ config, token, host: createLinuxHost(config), store: createFileStateStore(config.stateDir), log });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { removeBulkTable, type CreatedService } from './lab/bulk-table';
 import { startLabSession, type LabSession } from './lab/lab-session';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options';
-import { BENCH_DIR, REPO_ROOT } from './paths';
+import { REPO_ROOT } from './paths';
 import { ApiClient } from './product/api-client';
 import { startProduct } from './product/product';
 import { FigureBook, renderTable, type BenchReport, type SectionId } from './report';
@@ -18,7 +18,7 @@ import { measureConvergence } from './sections/convergence';
 import { measureEditLatency } from './sections/edit-latency';
 import { measureFailover } from './sections/failover';
 import { ingestScales, measureIngest } from './sections/ingest';
-import { mergeReferenceRuns, noReferenceRuns, prepareReferences, type ReferenceRuns } from './sections/references';
+import { runReferences, type ReferenceRuns } from './sections/references';
 
 const LAB_SECTIONS: SectionId[] = ['edit', 'convergence', 'agent', 'failover'];
 
@@ -76,15 +76,14 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
     ],
     notes: [
       'Every figure is median and p99 over its runs (nearest rank: with fewer than 100 runs, p99 is the largest). Ratios are median ÷ median of figures measured in the same lab boot.',
-      'The lab guest has ONE vCPU shared by both directors, their agents, the watchers and the real servers: Fulcrum applies to two directors on one CPU, a reference runs in one namespace (ref) alone, with the directors idle. One round of the references runs right before each of Fulcrum\'s convergence runs of the same size (the edit section uses the same rounds).',
+      'The lab guest has ONE vCPU shared by both directors, their agents, the watchers and the real servers: Fulcrum applies to two directors on one CPU, a reference runs in one namespace (ref) alone, with the directors idle.',
       'Times are host clock = guest clock (UML): stamps from guest watchers and from the bench process compare directly.',
     ],
     errors: [],
   };
   const build = report.environment.webBuild as { builtAt: string | null; olderThanHead: boolean };
   if (build.olderThanHead) report.notes.push(`The web app build (${build.builtAt}) is older than the last commit: the tRPC layer ran that build's code (run with --rebuild to measure the current source; the gateway and the agents are always the current source).`);
-  // work files must be where the guest sees them (hostfs; the guest has its own /tmp): under the repo
-  const workDir = join(BENCH_DIR, `work-${process.pid}`);
+  const workDir = join(options.outDir, `work-${process.pid}`);
   mkdirSync(options.outDir, { recursive: true });
   const fail = (section: SectionId, e: unknown) => {
     const message = (e as Error).stack ?? String(e);
@@ -100,20 +99,20 @@ export async function runBench(options: BenchOptions): Promise<{ report: BenchRe
       session = await startLabSession({ workDir, say });
       for (const n of options.sizes) {
         const size = n.toLocaleString('en-US');
-        if (!wants('edit') && !wants('convergence') && !wants('agent')) continue;
-        const referenceRounds = wants('edit') || wants('convergence') ? prepareReferences(session, n) : null;
-        let table: CreatedService[];
         let references: ReferenceRuns | null = null;
-        try {
-          if (!wants('convergence') && referenceRounds) {
-            // edit latency alone: its reference rounds up front (directors still empty)
-            references = noReferenceRuns();
-            for (let i = 0; i < options.repeat; i++) mergeReferenceRuns(references, await referenceRounds.round());
+        if (wants('edit') || wants('convergence')) {
+          try {
+            say(`references at ${size}: ipvsadm -R, ipvsadm -e, keepalived start and reload in the ref namespace`);
+            references = await runReferences(session, n, options.repeat);
+          } catch (e) {
+            fail(wants('convergence') ? 'convergence' : 'edit', e);
           }
-          say(`convergence at ${size}: empty → ${size} destinations through the API${wants('convergence') && referenceRounds ? ', each run after a round of the references (ipvsadm -R, ipvsadm -e, keepalived start + reload) in the ref namespace' : ''}`);
-          const converged = await measureConvergence(session, book, { n, repeat: wants('convergence') ? options.repeat : 1, referenceRound: wants('convergence') && referenceRounds ? () => referenceRounds.round() : null, record: wants('convergence') });
-          table = converged.table;
-          references ??= converged.references;
+        }
+        if (!wants('edit') && !wants('convergence') && !wants('agent')) continue;
+        let table: CreatedService[];
+        try {
+          say(`convergence at ${size}: empty → ${size} destinations through the API`);
+          table = await measureConvergence(session, book, { n, repeat: wants('convergence') ? options.repeat : 1, references, record: wants('convergence') });
         } catch (e) {
           fail('convergence', e);
           break;

@@ -61,20 +61,12 @@ async function runLab(args: string[]): Promise<void> {
   setInterval(() => undefined, 1 << 30);
 }
 
-const USAGE = `usage: npm run lab [-- --real-servers N]     boot the lab (root; Ctrl-C stops it)
-       ${CLI} exec <host> -- <argv...>   run a command in the running lab
-`;
-
 const [command, ...rest] = process.argv.slice(2);
 try {
-  if (command === '--help' || command === '-h' || command === 'help') process.stdout.write(USAGE);
-  else if (rest.some((a) => a !== '--real-servers' && a.startsWith('-')) && command !== 'exec') {
-    process.stderr.write(`unknown option in: ${[command, ...rest].join(' ')}\n${USAGE}`);
-    process.exit(2);
-  } else if (command === 'exec') process.exit(await runExec(rest));
-  else if (command === undefined || command === 'start' || command === '--real-servers') await runLab(command?.startsWith('--') ? [command, ...rest] : rest);
+  if (command === 'exec') process.exit(await runExec(rest));
+  else if (command === undefined || command === 'start' || command.startsWith('--')) await runLab(command?.startsWith('--') ? [command, ...rest] : rest);
   else {
-    process.stderr.write(`unknown command "${command}"\n${USAGE}`);
+    process.stderr.write(`unknown command "${command}"; use: ${CLI} [start] [--real-servers N] | exec <host> -- <argv...>\n`);
     process.exit(2);
   }
 } catch (error) {

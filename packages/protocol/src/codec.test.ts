@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs, BACKOFF_STEPS_MS } from './backoff';
 import { decodeAgentFrame, decodeServerFrame, encodeFrame } from './codec';
-import { MAX_FRAME_BYTES, ServerFrame, type AgentFrame, type StatsFrame, type SyncDaemon } from './frames';
+import { MAX_FRAME_BYTES, type AgentFrame, type ServerFrame, type StatsFrame, type SyncDaemon } from './frames';
 
 const token = 'fa_abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -90,31 +90,5 @@ describe('backoff', () => {
     expect(backoffDelayMs(0, () => 0)).toBe(400);
     expect(backoffDelayMs(0, () => 1)).toBe(600);
     expect(backoffDelayMs(100, () => 0.5)).toBe(BACKOFF_STEPS_MS[BACKOFF_STEPS_MS.length - 1]);
-  });
-});
-
-describe('decodeServerFrame: snapshots validated service by service (cached) say what the schema says', () => {
-  const dest = (address: string, weight: number) => ({ address, port: 80, forwarding: 'DR', weight });
-  const director = (services: unknown) => ({ v: 1, type: 'snapshot', generation: 7, revertDrift: false, node: { role: 'DIRECTOR', ipvs: { services }, keepalived: null } });
-  const web = (weight: number) => ({ protocol: 'TCP', address: '192.168.241.11', port: 80, scheduler: 'wrr', destinations: [dest('192.168.241.15', weight), dest('192.168.241.16', 1)] });
-  const frames: unknown[] = [
-    director([web(3)]),
-    director([web(3)]), // the same again: served from the cache
-    director([web(4), { ...web(1), port: 443, destinations: [] }]),
-    { v: 1, type: 'snapshot', generation: 8, revertDrift: true, node: { role: 'REAL_SERVER', vips: [{ address: '192.168.241.11', forwarding: 'DR' }] } },
-    director([web(70000)]), // weight out of range
-    director([web(3), web(3)]), // duplicate service
-    director([1]),
-    director('nope'),
-    { v: 1, type: 'snapshot', generation: 7, revertDrift: false, node: null },
-    { v: 1, type: 'snapshot', generation: -1, revertDrift: false, node: director([]).node },
-    { v: 1, type: 'snapshot', generation: 7, revertDrift: false, node: { ...director([web(3)]).node, healthChecks: [{ serviceKey: 'x' }] } },
-  ];
-  it.each(frames.map((f, i) => [i, f]))('frame %i', (_, frame) => {
-    const expected = ServerFrame.safeParse(frame);
-    const decoded = decodeServerFrame(JSON.stringify(frame));
-    expect(decoded.ok).toBe(expected.success);
-    if (decoded.ok && expected.success) expect(decoded.frame).toEqual(expected.data);
-    if (!decoded.ok) expect(decoded.message).toMatch(/ at (node|generation)/);
   });
 });

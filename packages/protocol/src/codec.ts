@@ -1,34 +1,12 @@
 import { z } from 'zod';
-import { AgentFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION, ServerFrame, SnapshotFrame } from './frames';
-import { validateNodeSnapshot } from './validate-node-snapshot';
+import { AgentFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION, ServerFrame } from './frames';
 
 /** Why a frame could not be decoded: for the error frame and the log. */
 export type DecodeFailure = { ok: false; code: 'INVALID_FRAME' | 'FRAME_TOO_LARGE'; message: string };
 /** A decoded, validated frame or the reason it is not one. */
 export type DecodeResult<T> = { ok: true; frame: T } | DecodeFailure;
 
-function invalid(issue: { message?: string; path?: PropertyKey[] } | undefined): DecodeFailure {
-  const where = issue?.path?.length ? ` at ${issue.path.map(String).join('.')}` : '';
-  return { ok: false, code: 'INVALID_FRAME', message: `${issue?.message ?? 'Invalid frame'}${where}` };
-}
-
-const SnapshotEnvelope = SnapshotFrame.omit({ node: true });
-
-/**
- * A snapshot's node through validateNodeSnapshot: a 10,000-destination snapshot differs from the one
- * before it in a service or two, and the unchanged services are not validated again (same result as
- * the SnapshotFrame schema, tested in validate-node-snapshot.test.ts and codec.test.ts).
- */
-function decodeSnapshot(json: Record<string, unknown>): DecodeResult<ServerFrame> {
-  const { node, ...envelope } = json;
-  const head = SnapshotEnvelope.safeParse(envelope);
-  if (!head.success) return invalid(head.error.issues[0]);
-  const checked = validateNodeSnapshot(node);
-  if (!checked.ok) return invalid({ message: checked.issue.message, path: ['node', ...checked.issue.path] });
-  return { ok: true, frame: { ...head.data, node: checked.data } };
-}
-
-function decode<T>(schema: z.ZodType<T>, data: string | Buffer | ArrayBuffer | Buffer[], special?: (json: Record<string, unknown>) => DecodeResult<T> | null): DecodeResult<T> {
+function decode<T>(schema: z.ZodType<T>, data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult<T> {
   const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : typeof data === 'string' ? data : Buffer.from(data as ArrayBuffer).toString('utf8');
   if (Buffer.byteLength(text, 'utf8') > MAX_FRAME_BYTES) return { ok: false, code: 'FRAME_TOO_LARGE', message: `Frame is larger than ${MAX_FRAME_BYTES} bytes` };
   let json: unknown;
@@ -40,10 +18,12 @@ function decode<T>(schema: z.ZodType<T>, data: string | Buffer | ArrayBuffer | B
   if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
     return { ok: false, code: 'INVALID_FRAME', message: `Protocol version ${String((json as { v: unknown }).v)} is not ${PROTOCOL_VERSION}` };
   }
-  const fast = special !== undefined && typeof json === 'object' && json !== null && !Array.isArray(json) ? special(json as Record<string, unknown>) : null;
-  if (fast !== null) return fast;
   const parsed = schema.safeParse(json);
-  if (!parsed.success) return invalid(parsed.error.issues[0]);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    return { ok: false, code: 'INVALID_FRAME', message: `${issue?.message ?? 'Invalid frame'}${where}` };
+  }
   return { ok: true, frame: parsed.data };
 }
 
@@ -54,7 +34,7 @@ export function decodeAgentFrame(data: string | Buffer | ArrayBuffer | Buffer[])
 
 /** Parses and validates a frame received from the server. Never throws. */
 export function decodeServerFrame(data: string | Buffer | ArrayBuffer | Buffer[]): DecodeResult<ServerFrame> {
-  return decode(ServerFrame, data, (json) => (json.type === 'snapshot' ? decodeSnapshot(json) : null));
+  return decode(ServerFrame, data);
 }
 
 /** Serialises a frame; throws if it would exceed MAX_FRAME_BYTES (a sender bug, not a peer's). */

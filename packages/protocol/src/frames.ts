@@ -99,8 +99,6 @@ export const SyncDaemon = z.object({
  * then. `syncDaemons` (read at `sampledAt`) with the kernel table and right after a VRRP change: the
  * kernel's connection-sync daemons ([] = none runs; null = the read failed, state unknown; absent = not
  * read in this sample, or an older agent). The kernel runs at most one per role.
- * `delta: true`: `destinations` holds only those whose values changed since the previous stats frame on
- * this connection; every other destination is as last reported (absent or false: the full list).
  */
 export const StatsFrame = z.object({
   v,
@@ -110,7 +108,6 @@ export const StatsFrame = z.object({
   destinations: z.array(DestinationStats).max(50_000),
   kernelTable: Text(4 * 1024 * 1024).optional(),
   syncDaemons: z.array(SyncDaemon).max(2).nullable().optional(),
-  delta: z.boolean().optional(),
 });
 
 /** A VRRP instance changed state, read from keepalived's notify FIFO when it happened. */

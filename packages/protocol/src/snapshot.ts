@@ -24,9 +24,6 @@ export const HealthCheck = z.object({
 });
 export type HealthCheck = z.infer<typeof HealthCheck>;
 
-/** Most health checks one director's snapshot may carry. */
-export const MAX_HEALTH_CHECKS = 20_000;
-
 /**
  * A director's desired state. `ipvs` carries the weights the kernel should use (0 for a drained or
  * maintained server); the agent may further set 0 for a destination its own health check finds DOWN.
@@ -39,7 +36,7 @@ export const DirectorSnapshot = z.object({
   keepalived: KeepalivedConfig.nullable(),
   addresses: z.array(InterfaceAddress).max(1024).default([]),
   sysctls: z.array(SysctlSetting).max(64).default([]),
-  healthChecks: z.array(HealthCheck).max(MAX_HEALTH_CHECKS).default([]),
+  healthChecks: z.array(HealthCheck).max(20_000).default([]),
 });
 export type DirectorSnapshot = z.infer<typeof DirectorSnapshot>;
 

@@ -41,12 +41,7 @@ export const AgentConfig = z.strictObject({
   keepalivedConfig: AbsolutePath.default('/etc/fulcrum/keepalived.conf'),
   /** Per-destination rates and persistence templates need a netlink listing: sampled this often. */
   rateIntervalMs: z.number().int().min(500).max(300_000).default(5000),
-  /**
-   * How IPVS is read and changed: generic netlink over one persistent socket (relayed by perl, which
-   * Debian and Ubuntu always have), or ipvsadm processes. auto = netlink, ipvsadm where perl cannot run.
-   */
-  ipvsBackend: z.enum(['auto', 'netlink', 'ipvsadm'], { error: () => 'must be auto, netlink or ipvsadm' }).default('auto'),
-  /** ipvsadm backend only: up to this many IPVS operations run as single ipvsadm calls; more go through one ipvsadm -R. */
+  /** Up to this many IPVS operations run as single ipvsadm calls; more go through one ipvsadm -R. */
   batchThreshold: z.number().int().min(0).max(100_000).default(20),
   /** Extra CA bundle (PEM) for wss:// servers with a private CA. */
   caFile: AbsolutePath.optional(),
@@ -59,7 +54,6 @@ export const AgentConfig = z.strictObject({
       modprobe: BinaryPath.default('/usr/sbin/modprobe'),
       keepalived: BinaryPath.default('/usr/sbin/keepalived'),
       mkfifo: BinaryPath.default('/usr/bin/mkfifo'),
-      perl: BinaryPath.default('/usr/bin/perl'),
     })
     .default({
       ipvsadm: '/usr/sbin/ipvsadm',
@@ -68,7 +62,6 @@ export const AgentConfig = z.strictObject({
       modprobe: '/usr/sbin/modprobe',
       keepalived: '/usr/sbin/keepalived',
       mkfifo: '/usr/bin/mkfifo',
-      perl: '/usr/bin/perl',
     }),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
@@ -91,9 +84,7 @@ Usage: node agent.cjs [options]
   --run-dir PATH            default /run/fulcrum-agent                   FULCRUM_RUN_DIR
   --keepalived-config PATH  default /etc/fulcrum/keepalived.conf         FULCRUM_KEEPALIVED_CONFIG
   --rate-interval-ms N      per-destination rate sampling (default 5000) FULCRUM_RATE_INTERVAL_MS
-  --ipvs-backend MODE       auto|netlink|ipvsadm (default auto: netlink,   FULCRUM_IPVS_BACKEND
-                            ipvsadm where perl cannot run)
-  --batch-threshold N       ipvsadm backend: ops above this go through one ipvsadm -R (default 20)
+  --batch-threshold N       ops above this go through one ipvsadm -R (default 20)
   --ca-file PATH            extra CA (PEM) for wss://                    FULCRUM_CA_FILE
   --log-level LEVEL         debug|info|warn|error (default info)         FULCRUM_LOG_LEVEL
   --help, --version
@@ -111,7 +102,6 @@ const FLAGS = {
   'keepalived-config': { type: 'string' },
   'rate-interval-ms': { type: 'string' },
   'batch-threshold': { type: 'string' },
-  'ipvs-backend': { type: 'string' },
   'ca-file': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean' },
@@ -128,7 +118,6 @@ const ENV: Record<string, string> = {
   FULCRUM_RATE_INTERVAL_MS: 'rateIntervalMs',
   FULCRUM_CA_FILE: 'caFile',
   FULCRUM_LOG_LEVEL: 'logLevel',
-  FULCRUM_IPVS_BACKEND: 'ipvsBackend',
 };
 const NUMERIC = new Set(['rateIntervalMs', 'batchThreshold']);
 

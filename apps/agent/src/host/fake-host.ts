@@ -3,7 +3,7 @@ import { Ipvsadm } from '@fulcrum/lvs/commands/ipvsadm';
 import type { SysctlSetting } from '@fulcrum/lvs/commands/sysctl';
 import { applyOperations, IpvsApplyError } from '@fulcrum/lvs/diff/apply-operations';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
-import { normalizeTable, serviceKey, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import { normalizeTable, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
 import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
 import { HostCommandError, type Host, type HostFailure, type IpvsApplyResult, type KeepalivedProcess } from './host';
@@ -56,10 +56,6 @@ export function createFakeHost(): FakeHost {
         if (options.thresholds !== false) return table;
         return { services: table.services.map((s) => ({ ...s, destinations: s.destinations.map((d) => ({ ...d, upperThreshold: 0, lowerThreshold: 0 })) })) };
       },
-      async readServices(services) {
-        const wanted = new Set(services.map(serviceKey));
-        return { services: normalizeTable(structuredClone(kernel.table)).services.filter((s) => wanted.has(serviceKey(s))) };
-      },
       async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {
         const failures = new Map<number, HostFailure>();
         if (operations.length === 0) return { mode: 'none', failures, batchFailure: null };
@@ -85,8 +81,8 @@ export function createFakeHost(): FakeHost {
       async readProcTable() {
         throw new Error('fake host has no /proc/net/ip_vs');
       },
-      async readCounters() {
-        throw new Error('fake host has no traffic counters');
+      async readStatsListing() {
+        throw new Error('fake host has no ipvsadm listing');
       },
       async readConnections() {
         return 'Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n';

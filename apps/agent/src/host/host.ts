@@ -1,10 +1,9 @@
 import type { InterfaceAddress } from '@fulcrum/lvs/commands/ip';
 import type { SysctlSetting } from '@fulcrum/lvs/commands/sysctl';
 import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
-import type { IpvsTable, ServiceIdentity } from '@fulcrum/lvs/model/ipvs';
+import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import type { InterfaceState } from '@fulcrum/lvs/parse/parse-ip-addr-json';
 import type { SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
-import type { TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 
 // Everything that touches the host goes through these interfaces: one per concern. The Linux
 // implementations (linux-*.ts) build argv with @fulcrum/lvs and run it with runCommand (execFile, no
@@ -32,16 +31,14 @@ export interface IpvsHost {
    * unless `thresholds: false` (then every -x/-y reads as 0: one process less).
    */
   readTable(options?: { thresholds?: boolean }): Promise<IpvsTable>;
-  /** Only the named services the kernel has, with their destinations and thresholds (a read-back of what a change touched). */
-  readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable>;
   /** Runs the operations: single ipvsadm calls up to batchThreshold, else one ipvsadm -R on stdin. */
   apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult>;
   /** argv of the single ipvsadm call that carries out one operation (for error reports). */
   argvOf(operation: IpvsOperation): string[];
   /** /proc/net/ip_vs (read in-process: no fork). */
   readProcTable(): Promise<string>;
-  /** Traffic counters of every service ("TCP 192.0.2.1:80") and destination ("TCP 192.0.2.1:80 10.0.0.1:80"). */
-  readCounters(): Promise<Map<string, TrafficCounters>>;
+  /** ipvsadm -Ln --stats --exact (netlink; per-destination counters). */
+  readStatsListing(): Promise<string>;
   /** /proc/net/ip_vs_conn (persistence templates). */
   readConnections(): Promise<string>;
   /** ipvsadm -Ln text, for the UI's kernel view. */

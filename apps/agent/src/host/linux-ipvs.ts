@@ -4,8 +4,7 @@ import type { IpvsOperation } from '@fulcrum/lvs/diff/operations';
 import { planIpvsCommands } from '@fulcrum/lvs/diff/plan-ipvs-commands';
 import type { IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import { parseIpvsadmDaemons, type SyncDaemon } from '@fulcrum/lvs/parse/parse-ipvsadm-daemon';
-import { mergeThresholds, parseIpvsadmList, type IpvsListing, type TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
-import { destinationKey, serviceKey, type ServiceIdentity } from '@fulcrum/lvs/model/ipvs';
+import { mergeThresholds, parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import { parseIpvsadmSave } from '@fulcrum/lvs/parse/parse-ipvsadm-save';
 import { HostCommandError, type HostFailure, type IpvsApplyResult, type IpvsHost } from './host';
 import { runHostCommand } from './run-host-command';
@@ -23,11 +22,6 @@ export class LinuxIpvsHost implements IpvsHost {
     if (options.thresholds === false) return parseIpvsadmSave(saved.stdout);
     const thresholds = await runHostCommand(this.ipvsadm.list({ thresholds: true }));
     return mergeThresholds(parseIpvsadmSave(saved.stdout), parseIpvsadmList(thresholds.stdout));
-  }
-
-  async readServices(services: readonly ServiceIdentity[]): Promise<IpvsTable> {
-    const wanted = new Set(services.map(serviceKey));
-    return { services: (await this.readTable()).services.filter((s) => wanted.has(serviceKey(s))) };
   }
 
   async apply(operations: readonly IpvsOperation[], options: { batchThreshold: number }): Promise<IpvsApplyResult> {
@@ -64,8 +58,8 @@ export class LinuxIpvsHost implements IpvsHost {
     return readFile('/proc/net/ip_vs', 'utf8');
   }
 
-  async readCounters(): Promise<Map<string, TrafficCounters>> {
-    return countersOfListing(parseIpvsadmList((await runHostCommand(this.ipvsadm.list({ stats: true }))).stdout));
+  async readStatsListing(): Promise<string> {
+    return (await runHostCommand(this.ipvsadm.list({ stats: true }))).stdout;
   }
 
   readConnections(): Promise<string> {
@@ -81,14 +75,4 @@ export class LinuxIpvsHost implements IpvsHost {
   async readSyncDaemons(): Promise<SyncDaemon[]> {
     return parseIpvsadmDaemons((await runHostCommand(this.ipvsadm.listDaemons())).stdout);
   }
-}
-
-/** Counters of an `ipvsadm -Ln --stats --exact` listing, keyed like IpvsHost.readCounters. */
-export function countersOfListing(listing: IpvsListing): Map<string, TrafficCounters> {
-  const counters = new Map<string, TrafficCounters>();
-  for (const s of listing.services) {
-    if (s.counters) counters.set(s.key, s.counters);
-    for (const d of s.destinations) if (d.counters) counters.set(`${s.key} ${destinationKey(d)}`, d.counters);
-  }
-  return counters;
 }

@@ -1,6 +1,6 @@
 import { describeOperation } from '@fulcrum/lvs/diff/diff-ipvs-tables';
 import type { KeepalivedConfig } from '@fulcrum/lvs/keepalived/model';
-import { serviceIdentity, serviceKey, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
+import { serviceKey, type IpvsTable } from '@fulcrum/lvs/model/ipvs';
 import { planDirector } from '@fulcrum/lvs/host-plan/host-plan';
 import type { AppliedFrame, DriftItem } from '@fulcrum/protocol/frames';
 
@@ -93,9 +93,7 @@ export async function applyDirectorSnapshot(ctx: DirectorApplyContext, snapshot:
     const changes = planIpvsChanges({ baseline: ctx.state.appliedIpvs, actual, desired, revertDrift });
     outcome.drift.push(...changes.drift);
     const result = await ctx.host.ipvs.apply(changes.operations, { batchThreshold: ctx.batchThreshold });
-    // the verification looks only at what the operations touched: read back just those services
-    const touched = [...new Map(changes.operations.map((o) => [serviceKey(o.service), serviceIdentity(o.service)])).values()];
-    const readBack = changes.operations.length > 0 ? await ctx.host.ipvs.readServices(touched) : actual;
+    const readBack = changes.operations.length > 0 ? await ctx.host.ipvs.readTable({ thresholds }) : actual;
     const verification = verifyIpvsApply({ previousBaseline: ctx.state.appliedIpvs, desired, readBack, ran: changes.operations, skipped: changes.skipped });
     outcome.changes += changes.operations.length - verification.failed.length;
     for (const operation of verification.failed) {

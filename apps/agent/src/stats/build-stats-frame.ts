@@ -1,6 +1,6 @@
 import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import type { ProcConnection, ProcService } from '@fulcrum/lvs/parse/parse-proc-ip-vs';
-import { DestinationStats, PROTOCOL_VERSION, type ServiceStats, type StatsFrame, type SyncDaemon } from '@fulcrum/protocol/frames';
+import { PROTOCOL_VERSION, type DestinationStats, type ServiceStats, type StatsFrame, type SyncDaemon } from '@fulcrum/protocol/frames';
 import { ZERO_RATES, type Rates } from './compute-rates';
 
 /** Persistence templates per "service-key destination-key", from /proc/net/ip_vs_conn. */
@@ -70,26 +70,4 @@ export function buildStatsFrame(input: {
     ...(input.kernelTable !== undefined ? { kernelTable: input.kernelTable } : {}),
     ...(input.syncDaemons !== undefined ? { syncDaemons: input.syncDaemons } : {}),
   };
-}
-
-const STAT_FIELDS = Object.keys(DestinationStats.shape) as Array<keyof DestinationStats>;
-
-/** Key of a destination's stats within a frame. */
-export function statsKey(d: DestinationStats): string {
-  return `${d.serviceKey} ${d.destinationKey}`;
-}
-
-/**
- * The destinations of `current` whose values differ from `previous` (for a delta frame), or null when
- * the set of destinations itself changed: then only a full frame says which ones are gone.
- */
-export function changedDestinations(previous: ReadonlyMap<string, DestinationStats>, current: readonly DestinationStats[]): DestinationStats[] | null {
-  if (previous.size !== current.length) return null;
-  const changed: DestinationStats[] = [];
-  for (const d of current) {
-    const before = previous.get(statsKey(d));
-    if (before === undefined) return null;
-    if (STAT_FIELDS.some((field) => before[field] !== d[field])) changed.push(d);
-  }
-  return changed;
 }

@@ -2,10 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { StatsFrame } from '@fulcrum/protocol/frames';
 import { createFakeHost } from '../host/fake-host';
 import type { IpvsHost } from '../host/host';
-import { countersOfListing } from '../host/linux-ipvs';
-import { parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
 import type { Logger } from '../log/logger';
-import { FULL_STATS_EVERY_MS, StatsSampler, SYNC_DAEMON_FOLLOW_UP_MS } from './stats-sampler';
+import { StatsSampler, SYNC_DAEMON_FOLLOW_UP_MS } from './stats-sampler';
 
 // /proc/net/ip_vs with one DR service and one destination; --stats listing of the same table.
 const PROC = `IP Virtual Server version 1.2.1 (size=4096)
@@ -23,11 +21,11 @@ TCP  198.18.0.100:80                     7       15        0     1032        0
 
 function setup(intervals = { statsIntervalMs: 1000, rateIntervalMs: 2000, kernelTableIntervalMs: 10_000 }) {
   const host = createFakeHost();
-  const ipvs: IpvsHost = { ...host.ipvs, readProcTable: async () => PROC, readCounters: async () => countersOfListing(parseIpvsadmList(STATS)) };
+  const ipvs: IpvsHost = { ...host.ipvs, readProcTable: async () => PROC, readStatsListing: async () => STATS };
   const frames: StatsFrame[] = [];
   const warnings: string[] = [];
   const log: Logger = { debug: () => undefined, info: () => undefined, warn: (event) => warnings.push(event), error: () => undefined };
-  const sampler = new StatsSampler(ipvs, intervals, (frame) => frames.push(StatsFrame.parse(frame)) > 0, log);
+  const sampler = new StatsSampler(ipvs, intervals, (frame) => frames.push(StatsFrame.parse(frame)), log);
   return { host, ipvs, sampler, frames, warnings };
 }
 
@@ -114,53 +112,5 @@ describe('StatsSampler: sync daemons', () => {
     await running;
     await vi.waitFor(() => expect(frames.at(-1)?.syncDaemons).toEqual([{ role: 'master', interface: 'eth0', syncId: 51 }]));
     sampler.stop();
-  });
-});
-
-describe('StatsSampler: delta frames', () => {
-  const TWO = `${PROC}  -> C612000E:0050      Route   1      0          0         \n`;
-  function deltaSetup() {
-    const host = createFakeHost();
-    let proc = TWO;
-    let accept = true;
-    const ipvs: IpvsHost = { ...host.ipvs, readProcTable: async () => proc, readCounters: async () => countersOfListing(parseIpvsadmList(STATS)) };
-    const frames: StatsFrame[] = [];
-    const log: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-    const sampler = new StatsSampler(ipvs, { statsIntervalMs: 1000, rateIntervalMs: 60_000, kernelTableIntervalMs: 600_000 }, (frame) => accept && frames.push(StatsFrame.parse(frame)) > 0, log);
-    return { sampler, frames, setProc: (text: string) => (proc = text), refuse: (value: boolean) => (accept = !value) };
-  }
-  const conns = (f: StatsFrame) => f.destinations.map((d) => `${d.destinationKey}=${d.activeConn}/${d.inactConn}`);
-
-  it('sends only what changed, a full frame first, after a refused send, when destinations come or go, and every 30 s', async () => {
-    const { sampler, frames, setProc, refuse } = deltaSetup();
-    sampler.start();
-    sampler.stop(); // start() resets the delta state; samples are driven by hand below
-    await sampler.sampleOnce(1_000_000);
-    expect(frames.at(-1)!.delta).toBeUndefined();
-    expect(conns(frames.at(-1)!)).toEqual(['198.18.0.13:80=2/5', '198.18.0.14:80=0/0']);
-    await sampler.sampleOnce(1_001_000);
-    expect(frames.at(-1)).toMatchObject({ delta: true, destinations: [] });
-    expect(frames.at(-1)!.services[0]).toMatchObject({ activeConn: 2, inactConn: 5 }); // service totals are always whole
-    setProc(TWO.replace('Route   1      0          0 ', 'Route   1      4          0 '));
-    await sampler.sampleOnce(1_002_000);
-    expect(frames.at(-1)!.delta).toBe(true);
-    expect(conns(frames.at(-1)!)).toEqual(['198.18.0.14:80=4/0']);
-    // a frame the connection did not send: the server missed it, so the next one is full
-    setProc(TWO.replace('Route   1      0          0 ', 'Route   1      5          0 '));
-    refuse(true);
-    await sampler.sampleOnce(1_003_000);
-    refuse(false);
-    await sampler.sampleOnce(1_004_000);
-    expect(frames.at(-1)!.delta).toBeUndefined();
-    expect(conns(frames.at(-1)!)).toEqual(['198.18.0.13:80=2/5', '198.18.0.14:80=5/0']);
-    // a destination gone: only a full frame can say so
-    setProc(PROC);
-    await sampler.sampleOnce(1_005_000);
-    expect(frames.at(-1)!.delta).toBeUndefined();
-    expect(conns(frames.at(-1)!)).toEqual(['198.18.0.13:80=2/5']);
-    await sampler.sampleOnce(1_006_000);
-    expect(frames.at(-1)!.delta).toBe(true);
-    await sampler.sampleOnce(1_005_000 + FULL_STATS_EVERY_MS);
-    expect(frames.at(-1)!.delta).toBeUndefined();
   });
 });

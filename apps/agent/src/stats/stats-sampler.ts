@@ -1,8 +1,11 @@
+import type { TrafficCounters } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
+import { parseIpvsadmList } from '@fulcrum/lvs/parse/parse-ipvsadm-list';
+import { destinationKey } from '@fulcrum/lvs/model/ipvs';
 import { parseProcIpVs, parseProcIpVsConn, type ProcService } from '@fulcrum/lvs/parse/parse-proc-ip-vs';
-import type { DestinationStats, StatsFrame, SyncDaemon } from '@fulcrum/protocol/frames';
+import type { StatsFrame, SyncDaemon } from '@fulcrum/protocol/frames';
 import type { IpvsHost } from '../host/host';
 import type { Logger } from '../log/logger';
-import { buildStatsFrame, changedDestinations, countPersistenceTemplates, statsKey } from './build-stats-frame';
+import { buildStatsFrame, countPersistenceTemplates } from './build-stats-frame';
 import { computeRates, type CounterSample, type Rates } from './compute-rates';
 
 /** Intervals of the three reads, each at its own pace. */
@@ -21,9 +24,6 @@ export interface StatsIntervals {
  * role: later reads catch it, and only a read that differs from what was last sent costs a stats frame.
  */
 export const SYNC_DAEMON_FOLLOW_UP_MS = [100, 500, 1500] as const;
-
-/** A full stats frame at least this often, even when deltas would do (the server never drifts far). */
-export const FULL_STATS_EVERY_MS = 30_000;
 
 /**
  * Samples IPVS for stats frames. The per-second read is /proc/net/ip_vs from inside the process (no
@@ -51,12 +51,6 @@ export class StatsSampler {
   private lastSentSyncDaemons: string | undefined;
   private syncReadFailed = false;
   private followUps: NodeJS.Timeout[] = [];
-  /** The destinations as the server last received them (null: the next frame must be a full one). */
-  private lastSent: Map<string, DestinationStats> | null = null;
-  private lastFullAt = 0;
-  /** The last /proc/net/ip_vs text and its parse: an unchanged table is not parsed again. */
-  private lastProcText = '';
-  private lastProcServices: ProcService[] = [];
   /** Wall time of the last sample. */
   lastSampleMs = 0;
   /** CPU time (user + system) of the last sample. */
@@ -65,17 +59,15 @@ export class StatsSampler {
   constructor(
     private readonly ipvs: IpvsHost,
     private intervals: StatsIntervals,
-    /** Hands a frame to the connection; false when it was not sent (not connected, send buffer backed up). */
-    private readonly send: (frame: StatsFrame) => boolean,
+    private readonly send: (frame: StatsFrame) => void,
     private readonly log: Logger,
   ) {}
 
-  /** Starts (or restarts with new intervals, e.g. on a new connection: its first frame is a full one). */
+  /** Starts (or restarts with new intervals). */
   start(intervals: StatsIntervals = this.intervals): void {
     this.intervals = intervals;
     this.stop();
     this.running = true;
-    this.lastSent = null;
     // after a (re)connect the server learns the sync daemons with the first sample, not a table interval later
     this.syncReadRequested = true;
     this.schedule(intervals.statsIntervalMs);
@@ -137,12 +129,7 @@ export class StatsSampler {
         syncDaemons = await this.readSyncDaemons();
         if (options.onlyIfSyncDaemonsChanged && !tableDue && JSON.stringify(syncDaemons) === this.lastSentSyncDaemons) return;
       }
-      const procText = await this.ipvs.readProcTable();
-      if (procText !== this.lastProcText) {
-        this.lastProcServices = parseProcIpVs(procText);
-        this.lastProcText = procText;
-      }
-      const services = this.lastProcServices;
+      const services = parseProcIpVs(await this.ipvs.readProcTable());
       if (now - this.lastRateAt >= this.intervals.rateIntervalMs) {
         this.lastRateAt = now;
         await this.refreshRates(services, now);
@@ -153,14 +140,7 @@ export class StatsSampler {
         kernelTable = (await this.ipvs.readListing()).slice(0, 4 * 1024 * 1024);
       }
       const frame = buildStatsFrame({ sampledAt: now, services, rates: this.rates, templates: this.templates, ...(kernelTable !== undefined ? { kernelTable } : {}), ...(syncDaemons !== undefined ? { syncDaemons } : {}) });
-      // only what changed since the last frame the server got (PROTOCOL.md, "Delta frames")
-      const changed = this.lastSent !== null && now - this.lastFullAt < FULL_STATS_EVERY_MS ? changedDestinations(this.lastSent, frame.destinations) : null;
-      const sent = this.send(changed === null ? frame : { ...frame, destinations: changed, delta: true });
-      if (!sent) this.lastSent = null;
-      else {
-        if (changed === null) this.lastFullAt = now;
-        this.lastSent = new Map(frame.destinations.map((d) => [statsKey(d), d]));
-      }
+      this.send(frame);
       if (syncDaemons !== undefined) this.lastSentSyncDaemons = JSON.stringify(syncDaemons);
       this.warned = false;
       // what a sample costs, at most every 10 s: the README's figures come from these lines
@@ -194,7 +174,12 @@ export class StatsSampler {
   }
 
   private async refreshRates(services: readonly ProcService[], now: number): Promise<void> {
-    const counters = await this.ipvs.readCounters();
+    const listing = parseIpvsadmList(await this.ipvs.readStatsListing());
+    const counters = new Map<string, TrafficCounters>();
+    for (const s of listing.services) {
+      if (s.counters) counters.set(s.key, s.counters);
+      for (const d of s.destinations) if (d.counters) counters.set(`${s.key} ${destinationKey(d)}`, d.counters);
+    }
     const sample = { at: now, counters };
     this.rates = computeRates(this.lastCounters, sample);
     this.lastCounters = sample;

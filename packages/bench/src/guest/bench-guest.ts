@@ -4,7 +4,7 @@
 // One file, one subcommand per job: the references (ipvsadm, keepalived), the kernel watchers, the
 // CPU sampler, and the failover helpers (echo server, held connections, request loop, address monitor).
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, readFileSync, readSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer as createTcpServer, type Socket } from 'node:net';
 
@@ -161,9 +161,8 @@ const commands: Record<string, () => Promise<void>> = {
     const runs: number[] = [];
     const visible: number[] = [];
     probe.read(); // locates the destination once: later reads take only the prefix that holds it
-    const first = Number(optionalArg('first', '0'));
     for (let i = 0; i < Number(arg('repeat')); i++) {
-      const weight = ((first + i) % 7) + 2;
+      const weight = (i % 7) + 2;
       const t0 = performance.now();
       runs.push(await timeProcess(IPVSADM, ['-e', '-t', svc, '-r', dst, '-g', '-w', String(weight)]));
       while (probe.read() !== weight) await sleep(1);
@@ -198,7 +197,7 @@ const commands: Record<string, () => Promise<void>> = {
       if (i === repeat - 1) {
         probe.read();
         for (let j = 0; j < reloads; j++) {
-          const weight = ((Number(optionalArg('first', '0')) + j) % 7) + 2;
+          const weight = (j % 7) + 2;
           copyFileSync(`${dir}/keepalived-w${weight}.conf`, active);
           const r0 = now();
           child.kill('SIGHUP');
@@ -260,56 +259,20 @@ const commands: Record<string, () => Promise<void>> = {
     }
   },
 
-  /**
-   * Prints one JSON line per pid every `every` ms: CPU ticks (self + reaped children + the children
-   * still running, e.g. the agent's netlink relay and its forked reader) and RSS (self + those children).
-   */
+  /** Prints one JSON line per pid every `every` ms: CPU ticks (self + reaped children) and RSS. */
   async 'cpu-sample'() {
     const pids = arg('pids').split(',').map(Number);
     const every = Number(arg('every'));
     const count = Number(arg('count'));
-    const statOf = (pid: number | string) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // fields after the command: f[0] is field 3 (state), f[1] ppid, f[11..14] utime, stime, cutime, cstime
-      return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    };
-    const rssKbOf = (pid: number | string) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-    /** Live descendants of `root` (children, their children …). */
-    const descendants = (root: number): string[] => {
-      const parent = new Map<string, string>();
-      for (const entry of readdirSync('/proc')) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-          parent.set(entry, statOf(entry)[1] ?? '');
-        } catch {
-          // gone meanwhile
-        }
-      }
-      const found: string[] = [];
-      let frontier = [String(root)];
-      while (frontier.length > 0) {
-        const next = [...parent].filter(([, ppid]) => frontier.includes(ppid)).map(([pid]) => pid);
-        found.push(...next);
-        frontier = next;
-      }
-      return found;
-    };
     for (let i = 0; i <= count; i++) {
       const at = now();
       for (const pid of pids) {
         try {
-          const f = statOf(pid);
-          let ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-          let rssKb = rssKbOf(pid);
-          for (const child of descendants(pid)) {
-            try {
-              const c = statOf(child);
-              ticks += Number(c[11]) + Number(c[12]);
-              rssKb += rssKbOf(child);
-            } catch {
-              // exited between the scan and the read: its ticks reach the parent's cutime when reaped
-            }
-          }
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          // fields 14–17 of stat: utime, stime, cutime, cstime (f[0] is field 3)
+          const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+          const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
           out({ at, pid, ticks, rssKb });
         } catch {
           out({ at, pid, ticks: null, rssKb: null });

@@ -113,7 +113,7 @@ export async function startLabSession(options: { workDir: string; say: (line: st
     for (const p of [...agents.values(), ...extraProcesses]) await p.stop({ timeoutMs: 3000 }).catch(() => undefined);
     // keepalived outlives its agent by design (fail static): stop it before the lab goes
     for (const d of DIRECTORS) {
-      for (const file of ['keepalived.pid', 'keepalived-vrrp.pid']) {
+      for (const file of ['keepalived.pid', 'keepalived-vrrp.pid', 'keepalived-checkers.pid']) {
         const pid = (await lab.exec(d, ['cat', `/run/fulcrum-agent-${d}/${file}`]).catch(() => null))?.stdout.trim();
         if (pid && /^\d+$/.test(pid)) await lab.exec(d, ['kill', '-TERM', pid]).catch(() => undefined);
       }

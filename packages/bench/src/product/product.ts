@@ -30,19 +30,6 @@ export async function startProduct(options: { host: string; say: (line: string) 
     await product.remove();
     throw new Error(`no process listens on port ${product.port}`);
   }
-  // If the bench itself is ended (Ctrl-C, SIGTERM: the lab's handlers exit the process), the product
-  // must not outlive it: npm's whole process group (npm, tsx, the server, Postgres) goes with it.
-  const ownGroup = processGroupOf(process.pid);
-  const group = processGroupOf(serverPid) === ownGroup ? null : processGroupOf(serverPid);
-  const killOnExit = () => {
-    try {
-      if (group !== null) process.kill(-group, 'SIGKILL');
-      else process.kill(serverPid, 'SIGKILL');
-    } catch {
-      // gone already
-    }
-  };
-  process.on('exit', killOnExit);
   return {
     url: product.url,
     port: product.port,
@@ -52,33 +39,12 @@ export async function startProduct(options: { host: string; say: (line: string) 
     postgresPids: () => findPostgresPids(product.stateDir),
     log: () => product.log,
     async remove() {
-      // SIGTERM to the server alone first: it stops its agents, flushes, then stops its Postgres.
-      // A signal to npm's whole group (what the harness sends) reaches the embedded Postgres too, which
-      // then shuts down under the server's feet: seen here, the server then spun on its stop for minutes.
-      try {
-        process.kill(serverPid, 'SIGTERM');
-      } catch {
-        // gone already
-      }
-      const deadline = Date.now() + 30_000;
-      while (isAlive(serverPid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
       await product.stop().catch(() => undefined);
       const killed = await endLeftovers(serverPid, product.stateDir);
-      process.off('exit', killOnExit);
-      if (killed.length > 0) options.say(`product: ${killed.join(' and ')} still running after SIGTERM: killed (its last lines: ${product.log.trim().split('\n').slice(-3).join(' | ')})`);
+      if (killed.length > 0) options.say(`product: ${killed.join(' and ')} still running 20 s after SIGTERM to npm's process group: killed (its last lines: ${product.log.trim().split('\n').slice(-3).join(' | ')})`);
       rmSync(product.stateDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The process group of a pid (field 5 of /proc/<pid>/stat), or null. */
-function processGroupOf(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return null;
-  }
 }
 
 const isAlive = (pid: number) => {
@@ -101,7 +67,7 @@ async function endLeftovers(serverPid: number, stateDir: string): Promise<string
     while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     return pids.filter(isAlive);
   };
-  if ((await wait([serverPid], 5_000)).length > 0) {
+  if ((await wait([serverPid], 20_000)).length > 0) {
     killed.push(`the server (pid ${serverPid})`);
     try {
       process.kill(serverPid, 'SIGKILL');

@@ -3,9 +3,8 @@ import type { FigureBook } from '../report';
 
 // 3. Agent cost: CPU and RSS of director-a's agent holding N destinations while it samples them at
 // the product's default 1 Hz (statsIntervalMs) for a window, read from /proc/<pid>/stat and status in
-// the guest (utime + stime of the agent, of its live children — the perl relay that holds the IPVS
-// netlink socket, and its forked reader — and of the children it reaped; RSS of the agent and its
-// live children). In the same window, in the same director, two references run:
+// the guest (utime + stime of the agent AND of the children it reaped — the ipvsadm it spawns for
+// rates and drift checks). In the same window, in the same director, two references run:
 //   /proc loop     a tiny node process reading /proc/net/ip_vs once per second
 //   ipvsadm loop   a shell loop running `ipvsadm -Ln --stats --rate` once per second (CPU of the shell
 //                  and its reaped children)
@@ -45,11 +44,11 @@ export async function measureAgentCost(session: LabSession, book: FigureBook, op
   };
   const rss = (pid: number) => samples.filter((s) => s.pid === pid && s.rssKb !== null).map((s) => s.rssKb! / 1024);
   const agentCpu = book.add({
-    section: 'agent', size, id: 'cpu', kind: 'fulcrum', label: 'Fulcrum agent CPU (node + live and reaped children: its perl netlink relay)', unit: '% core', samples: cpu(agentPid),
+    section: 'agent', size, id: 'cpu', kind: 'fulcrum', label: 'Fulcrum agent CPU (self + reaped children)', unit: '% core', samples: cpu(agentPid),
     target: n === 10_000 ? { text: '≤ 5 % of a core at 10,000', met: null } : null,
   });
   const agentRss = book.add({
-    section: 'agent', size, id: 'rss', kind: 'fulcrum', label: 'Fulcrum agent RSS (node + its perl netlink relay)', unit: 'MiB', samples: rss(agentPid),
+    section: 'agent', size, id: 'rss', kind: 'fulcrum', label: 'Fulcrum agent RSS', unit: 'MiB', samples: rss(agentPid),
     target: n === 10_000 ? { text: '≤ 80 MB (76.3 MiB) at 10,000', met: null } : null,
   });
   book.add({ section: 'agent', size, id: 'ref-proc', kind: 'reference', label: 'node loop reading /proc/net/ip_vs at 1 Hz: CPU', unit: '% core', samples: cpu(procLoop.pid) });

@@ -2,7 +2,7 @@ import type { LabProcess } from '@fulcrum/lab/lab';
 import { clusterGeneration, createBulkTable, deleteBulkTable, type CreatedService } from '../lab/bulk-table';
 import { DIRECTORS, readAgentApplies, readStampedLog, type LabSession } from '../lab/lab-session';
 import type { FigureBook } from '../report';
-import { mergeReferenceRuns, noReferenceRuns, type ReferenceRuns } from './references';
+import type { ReferenceRuns } from './references';
 
 // 2. Convergence: empty table → N destinations created through the API. Timed from the host clock
 // (the guest's is the same):
@@ -12,8 +12,7 @@ import { mergeReferenceRuns, noReferenceRuns, type ReferenceRuns } from './refer
 //                  the time, since reading 10,000 lines costs ≈ 30 ms of the guest's one vCPU)
 //   applied        last write committed → live.onCluster shows both directors applied at the
 //                  generation of the last write
-// References (same size, same boot, one round right before each run): one `ipvsadm -R` batch,
-// keepalived started with the table.
+// References (same size, same boot): one `ipvsadm -R` batch, keepalived started with the table.
 
 const CONVERGE_TIMEOUT_MS = 15 * 60_000;
 
@@ -42,31 +41,19 @@ async function waitApplied(session: LabSession, generation: number, since: numbe
 }
 
 /**
- * Runs `repeat` convergences of N destinations, each after a round of the references when given;
- * every run but the last deletes the table again (timed too, as context). Returns the table the last
- * run left, for the edit and agent sections, and the references' runs (used by the edit section too).
+ * Runs `repeat` convergences of N destinations; every run but the last deletes the table again
+ * (timed too, as context). Returns the table the last run left, for the edit and agent sections.
  */
-export async function measureConvergence(
-  session: LabSession,
-  book: FigureBook,
-  options: { n: number; repeat: number; referenceRound: (() => Promise<ReferenceRuns>) | null; record: boolean },
-): Promise<{ table: CreatedService[]; references: ReferenceRuns | null }> {
+export async function measureConvergence(session: LabSession, book: FigureBook, options: { n: number; repeat: number; references: ReferenceRuns | null; record: boolean }): Promise<CreatedService[]> {
   const { n, repeat } = options;
   const size = n.toLocaleString('en-US');
   const pids = DIRECTORS.map((d) => session.agentPid[d]);
   const watcher = await session.spawnGuest('guest', ['watch-count', '--pids', pids.join(',')], `count-watch-${n}`);
   const runs: Run[] = [];
   let table: CreatedService[] = [];
-  const references = options.referenceRound ? noReferenceRuns() : null;
   try {
     await waitForCounts(watcher, pids, 0, 0, 60_000);
     for (let i = 0; i < repeat; i++) {
-      // a round of the raw tools in `ref` right before each Fulcrum run (directors empty, agents idle)
-      if (options.referenceRound && references) {
-        const round = await options.referenceRound();
-        mergeReferenceRuns(references, round);
-        session.say(`references ${size}: ipvsadm -R ${Math.round(round.restore[0]!)} ms, ipvsadm -e ${Math.round(round.edit[0]!)} ms, keepalived start ${round.keepalivedStart[0]} ms, reload ${round.keepalivedReload[0]} ms`);
-      }
       const t0 = Date.now();
       const writes = { retried: 0 };
       table = await createBulkTable(session.api, { clusterId: session.clusterId, pairId: session.pairId, vip: session.vips.bulk, n, stats: writes });
@@ -92,12 +79,12 @@ export async function measureConvergence(
     await watcher.stop();
   }
 
-  if (!options.record) return { table, references };
+  if (!options.record) return table;
   const apiNote = 'API time (first write → last commit) is NOT included: the figure starts when the last write committed';
   book.add({ section: 'convergence', size, id: 'api', kind: 'context', label: `API writes: ${Math.ceil(n / 50)} services + ${size} real servers in batches`, unit: 'ms', samples: runs.map((r) => r.apiMs) });
   book.add({
     section: 'convergence', size, id: 'kernels', kind: 'fulcrum', label: 'Fulcrum: last write committed → both kernels hold N', unit: 'ms', samples: runs.map((r) => r.kernelsMs), note: apiNote,
-    target: n === 10_000 && references ? { text: '≤ 1.0× keepalived start', met: null } : null,
+    target: n === 10_000 && options.references ? { text: '≤ 1.0× keepalived start', met: null } : null,
   });
   book.add({ section: 'convergence', size, id: 'applied', kind: 'fulcrum', label: 'Fulcrum: last write committed → live view shows both applied', unit: 'ms', samples: runs.map((r) => r.appliedMs) });
   book.add({ section: 'convergence', size, id: 'total', kind: 'context', label: 'first write → both kernels hold N (API included)', unit: 'ms', samples: runs.map((r) => r.apiMs + r.kernelsMs) });
@@ -106,13 +93,13 @@ export async function measureConvergence(
   book.add({ section: 'convergence', size, id: 'last-apply', kind: 'context', label: "director-a agent's apply of the final snapshot", unit: 'ms', samples: runs.map((r) => r.lastApplyMs) });
   const removals = runs.map((r) => r.removeKernelsMs).filter((v): v is number => v !== null);
   if (removals.length > 0) book.add({ section: 'convergence', size, id: 'remove', kind: 'context', label: 'delete all services (API included) → both kernels empty', unit: 'ms', samples: removals });
-  if (references) {
-    book.add({ section: 'convergence', size, id: 'ref-restore', kind: 'reference', label: 'ipvsadm -R of the same rules (one director)', unit: 'ms', samples: references.restore });
-    book.add({ section: 'convergence', size, id: 'ref-keepalived', kind: 'reference', label: 'keepalived start with the same virtual_servers → all N in kernel', unit: 'ms', samples: references.keepalivedStart });
-    book.add({ section: 'convergence', size, id: 'ref-keepalived-stop', kind: 'reference', label: 'keepalived stop (removes its virtual_servers)', unit: 'ms', samples: references.keepalivedStop });
+  if (options.references) {
+    book.add({ section: 'convergence', size, id: 'ref-restore', kind: 'reference', label: 'ipvsadm -R of the same rules (one director)', unit: 'ms', samples: options.references.restore });
+    book.add({ section: 'convergence', size, id: 'ref-keepalived', kind: 'reference', label: 'keepalived start with the same virtual_servers → all N in kernel', unit: 'ms', samples: options.references.keepalivedStart });
+    book.add({ section: 'convergence', size, id: 'ref-keepalived-stop', kind: 'reference', label: 'keepalived stop (removes its virtual_servers)', unit: 'ms', samples: options.references.keepalivedStop });
     for (const id of ['kernels', 'applied', 'total']) book.compare('convergence', size, id, ['ref-restore', 'ref-keepalived']);
     const kernels = book.find('convergence', size, 'kernels');
     if (kernels?.target) kernels.target.met = kernels.summary.median <= (book.find('convergence', size, 'ref-keepalived')?.summary.median ?? NaN);
   }
-  return { table, references };
+  return table;
 }

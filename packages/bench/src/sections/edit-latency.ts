@@ -85,7 +85,7 @@ export async function measureEditLatency(session: LabSession, book: FigureBook, 
     target: { text: 'p99 ≤ 100 ms and median < keepalived reload median', met: null },
   });
   book.add({ section: 'edit', size, id: 'transit', kind: 'context', label: 'API call → snapshot received by director-a (its log)', unit: 'ms', samples: transit });
-  book.add({ section: 'edit', size, id: 'agent-apply', kind: 'context', label: "director-a agent's apply (read kernel, diff, change, read back)", unit: 'ms', samples: applyMs });
+  book.add({ section: 'edit', size, id: 'agent-apply', kind: 'context', label: "director-a agent's apply (read kernel, diff, ipvsadm, read back)", unit: 'ms', samples: applyMs });
   book.add({ section: 'edit', size, id: 'per-director', kind: 'context', label: 'API call → new weight in one director', unit: 'ms', samples: perDirector });
   book.add({ section: 'edit', size, id: 'applied', kind: 'fulcrum', label: 'Fulcrum: API call → live view shows both applied', unit: 'ms', samples: applied });
   book.add({ section: 'edit', size, id: 'live-weight', kind: 'context', label: 'API call → live view shows the new kernel weights (next stats frame)', unit: 'ms', samples: liveWeight });

@@ -7,12 +7,10 @@ import { REFERENCE_HOST, type LabSession } from '../lab/lab-session';
 // so nothing else touches its IPVS table), timed inside the guest by bench-guest:
 //   ipvsadm -R     one batch of the whole table on an emptied table (process start → exit)
 //   ipvsadm -e     one weight change (process start → exit; and until /proc/net/ip_vs shows it)
-//   keepalived     started with the same table as virtual_servers (spawn → /proc holds all N), then
-//                  reloaded (SIGHUP) with one weight changed (signal → /proc shows the weight), stopped
-// One round runs each once. Rounds are interleaved with Fulcrum's convergence runs of the same size
-// (a round, then a Fulcrum run, …), always while the directors' tables are empty and their agents
-// idle: the guest's one vCPU is the reference's, and a reference and the Fulcrum run next to it see
-// the same host (the machine is shared; its load drifts over minutes).
+//   keepalived     started with the same table as virtual_servers (spawn → /proc holds all N), and
+//                  reloaded (SIGHUP) with one weight changed (signal → /proc shows the weight)
+// They run before Fulcrum's runs of the same size, while the directors' tables are empty and their
+// agents idle, so the guest's one vCPU is theirs.
 
 /** Raw runs of the references at one size (ms). */
 export type ReferenceRuns = {
@@ -24,18 +22,8 @@ export type ReferenceRuns = {
   keepalivedStop: number[];
 };
 
-/** Empty runs, to merge rounds into. */
-export function noReferenceRuns(): ReferenceRuns {
-  return { restore: [], edit: [], editVisible: [], keepalivedStart: [], keepalivedReload: [], keepalivedStop: [] };
-}
-
-/** Appends a round's runs. */
-export function mergeReferenceRuns(into: ReferenceRuns, round: ReferenceRuns): void {
-  for (const key of Object.keys(into) as Array<keyof ReferenceRuns>) into[key].push(...round[key]);
-}
-
-/** Writes the rules and keepalived configs of size `n` once; returns a function that runs one round. */
-export function prepareReferences(session: LabSession, n: number): { round(): Promise<ReferenceRuns> } {
+/** Runs every reference `repeat` times at size `n`. */
+export async function runReferences(session: LabSession, n: number, repeat: number): Promise<ReferenceRuns> {
   const dir = join(session.workDir, `reference-${n}`);
   mkdirSync(dir, { recursive: true });
   const shape = tableShape(n, session.vips.bulk);
@@ -45,18 +33,13 @@ export function prepareReferences(session: LabSession, n: number): { round(): Pr
   for (let weight = 1; weight <= 8; weight++) writeFileSync(join(dir, `keepalived-w${weight}.conf`), renderKeepalivedShape(shape, weight === 1 ? undefined : { service: 0, destination: 0, weight }));
   const service = `${shape[0]!.address}:${shape[0]!.port}`;
   const destination = `${shape[0]!.destinations[0]!.address}:${shape[0]!.destinations[0]!.port}`;
-  let rounds = 0;
-  return {
-    async round() {
-      const round = rounds++;
-      const restore = JSON.parse(await session.guest(REFERENCE_HOST, ['ref-restore', '--rules', rules, '--expect', String(n), '--repeat', '1'])) as { runs: number[] };
-      // the table ipvsadm -R left is the one ipvsadm -e edits (weights 2, 3, … over the rounds)
-      const edit = JSON.parse(await session.guest(REFERENCE_HOST, ['ref-edit', '--service', service, '--destination', destination, '--repeat', '1', '--first', String(round)])) as { runs: number[]; visible: number[] };
-      // keepalived has fixed pid and state-dump paths under /tmp and /run: its own (privateTmp)
-      const keepalived = JSON.parse(
-        await session.guest(REFERENCE_HOST, ['ref-keepalived', '--dir', dir, '--expect', String(n), '--repeat', '1', '--reloads', '1', '--first', String(round), '--service', service, '--destination', destination], { privateTmp: true, timeoutMs: 1_800_000 }),
-      ) as { starts: number[]; reloads: number[]; stops: number[] };
-      return { restore: restore.runs, edit: edit.runs, editVisible: edit.visible, keepalivedStart: keepalived.starts, keepalivedReload: keepalived.reloads, keepalivedStop: keepalived.stops };
-    },
-  };
+
+  const restore = JSON.parse(await session.guest(REFERENCE_HOST, ['ref-restore', '--rules', rules, '--expect', String(n), '--repeat', String(repeat)])) as { runs: number[] };
+  // the table ipvsadm -R left is the one ipvsadm -e edits
+  const edit = JSON.parse(await session.guest(REFERENCE_HOST, ['ref-edit', '--service', service, '--destination', destination, '--repeat', String(repeat)])) as { runs: number[]; visible: number[] };
+  // keepalived has fixed pid and state-dump paths under /tmp and /run: its own (privateTmp)
+  const keepalived = JSON.parse(
+    await session.guest(REFERENCE_HOST, ['ref-keepalived', '--dir', dir, '--expect', String(n), '--repeat', String(repeat), '--reloads', String(repeat), '--service', service, '--destination', destination], { privateTmp: true, timeoutMs: 1_800_000 }),
+  ) as { starts: number[]; reloads: number[]; stops: number[] };
+  return { restore: restore.runs, edit: edit.runs, editVisible: edit.visible, keepalivedStart: keepalived.starts, keepalivedReload: keepalived.reloads, keepalivedStop: keepalived.stops };
 }

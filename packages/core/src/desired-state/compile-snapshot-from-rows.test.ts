@@ -272,16 +272,6 @@ describe('services and health checks', () => {
     expect(a.node.healthChecks).toEqual([]);
     expect(a.issues).toEqual([expect.objectContaining({ severity: 'warning', objectId: 'rs-f' })]);
   });
-
-  it('compiles a service shared by both directors once, and again under another pair row', () => {
-    // A port-less firewall-mark service takes its family from its pair's VIPs.
-    const fwmark = service({ protocol: 'FWMARK', address: null, port: null, fwmark: 7, serviceKey: 'FWMARK 7', realServers: [] });
-    const v4 = cluster({ services: [fwmark] });
-    expect(director(v4, A).node.ipvs.services[0]).toBe(director(v4, B).node.ipvs.services[0]);
-    const v6 = cluster({ services: [fwmark], pairs: [pair({ vips: ['2001:db8::1'] })] });
-    expect(director(v6, A).node.ipvs.services[0]).toMatchObject({ family: 'ipv6' });
-    expect(director(v4, A).node.ipvs.services[0]).toMatchObject({ family: 'ipv4' });
-  });
 });
 
 describe('real servers', () => {

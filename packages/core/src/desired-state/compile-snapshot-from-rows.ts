@@ -69,7 +69,7 @@ export type ServiceRow = {
   realServers: RealServerRow[];
 };
 
-/** Everything of one cluster the compiler reads, at one generation. Read-only once loaded: compiled services are remembered by row. */
+/** Everything of one cluster the compiler reads, at one generation. */
 export type ClusterRows = { clusterId: string; generation: number; nodes: NodeRow[]; pairs: PairRow[]; services: ServiceRow[] };
 
 /** Something an operator must fix (error) or should know (warning); the snapshot is still valid. */
@@ -143,54 +143,47 @@ function byName<T extends { name: string }>(a: T, b: T): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** One service as every director of its pair gets it. */
-type CompiledService = {
-  key: string;
-  value: z.input<typeof VirtualService>;
-  destinationIndex: Record<string, string[]>;
-  healthChecks: z.input<typeof HealthCheck>[];
-  issues: CompileIssue[];
-  expirePersistence: boolean;
-};
-
-/**
- * Both directors of a pair get the same services: each service row is compiled once (per pair row,
- * which it also reads) and the result shared by the directors compiled from the same loaded rows,
- * which nobody mutates. At 10,000 destinations that halves the compile of a two-director push.
- */
-const compiledServices = new WeakMap<ServiceRow, { pair: PairRow; compiled: CompiledService }>();
-
-function compileService(service: ServiceRow, pair: PairRow): CompiledService {
-  const cached = compiledServices.get(service);
-  if (cached?.pair === pair) return cached.compiled;
-  const key = kernelServiceKey(service, pair);
-  const destinations = service.realServers.map((rs) => ({
-    address: rs.address,
-    port: rs.port,
-    forwarding: rs.forwarding,
-    weight: effectiveWeight(rs),
-    upperThreshold: rs.upperThreshold ?? 0,
-    lowerThreshold: rs.lowerThreshold ?? 0,
-  }));
-  const attributes = {
-    scheduler: service.scheduler as z.input<typeof VirtualService>['scheduler'],
-    schedulerFlags: service.schedulerFlags as z.input<typeof VirtualService>['schedulerFlags'],
-    persistenceTimeout: service.persistenceTimeout,
-    persistencePrefix: service.persistenceTimeout > 0 ? service.persistenceNetmask : null,
-    onePacket: false,
-    destinations,
-  };
-  const value: z.input<typeof VirtualService> =
-    service.protocol === 'FWMARK'
-      ? { protocol: 'FWMARK', fwmark: service.fwmark ?? 0, family: fwmarkFamily(service, pair), ...attributes }
-      : { protocol: service.protocol, address: service.address ?? '', port: service.port ?? 0, ...attributes };
-
-  const destinationIndex: Record<string, string[]> = {};
-  for (const rs of service.realServers) (destinationIndex[destinationKey(rs)] ??= []).push(rs.id);
-
+function compileDirector(rows: ClusterRows, node: NodeRow): CompiledRows {
   const issues: CompileIssue[] = [];
+  const reportable: ReportableKeys = { services: {}, vrrpInstances: [] };
+  const pairs = rows.pairs.filter((p) => p.primaryNodeId === node.id || p.secondaryNodeId === node.id).sort(byName);
+  const pairById = new Map(pairs.map((p) => [p.id, p]));
+
+  const services: Array<{ key: string; value: z.input<typeof VirtualService> }> = [];
+  let expirePersistence = false;
   const healthChecks: z.input<typeof HealthCheck>[] = [];
-  if (service.healthCheckKind !== 'NONE') {
+  for (const service of rows.services) {
+    const pair = pairById.get(service.haPairId);
+    if (!pair) continue;
+    const key = kernelServiceKey(service, pair);
+    if (service.realServers.some((rs) => rs.expirePersistence === true)) expirePersistence = true;
+    const destinations = service.realServers.map((rs) => ({
+      address: rs.address,
+      port: rs.port,
+      forwarding: rs.forwarding,
+      weight: effectiveWeight(rs),
+      upperThreshold: rs.upperThreshold ?? 0,
+      lowerThreshold: rs.lowerThreshold ?? 0,
+    }));
+    const attributes = {
+      scheduler: service.scheduler as z.input<typeof VirtualService>['scheduler'],
+      schedulerFlags: service.schedulerFlags as z.input<typeof VirtualService>['schedulerFlags'],
+      persistenceTimeout: service.persistenceTimeout,
+      persistencePrefix: service.persistenceTimeout > 0 ? service.persistenceNetmask : null,
+      onePacket: false,
+      destinations,
+    };
+    const value: z.input<typeof VirtualService> =
+      service.protocol === 'FWMARK'
+        ? { protocol: 'FWMARK', fwmark: service.fwmark ?? 0, family: fwmarkFamily(service, pair), ...attributes }
+        : { protocol: service.protocol, address: service.address ?? '', port: service.port ?? 0, ...attributes };
+    services.push({ key, value });
+
+    const destinationIndex: Record<string, string[]> = {};
+    for (const rs of service.realServers) (destinationIndex[destinationKey(rs)] ??= []).push(rs.id);
+    reportable.services[key] = { serviceId: service.id, destinations: destinationIndex };
+
+    if (service.healthCheckKind === 'NONE') continue;
     for (const rs of service.realServers) {
       if (rs.port === 0) {
         issues.push({ severity: 'warning', objectType: 'RealServer', objectId: rs.id, message: `${rs.address} in ${service.serviceKey} has no port, so it is not health-checked` });
@@ -210,30 +203,6 @@ function compileService(service: ServiceRow, pair: PairRow): CompiledService {
         fall: service.healthCheckFall,
       });
     }
-  }
-  const compiled = { key, value, destinationIndex, healthChecks, issues, expirePersistence: service.realServers.some((rs) => rs.expirePersistence === true) };
-  compiledServices.set(service, { pair, compiled });
-  return compiled;
-}
-
-function compileDirector(rows: ClusterRows, node: NodeRow): CompiledRows {
-  const issues: CompileIssue[] = [];
-  const reportable: ReportableKeys = { services: {}, vrrpInstances: [] };
-  const pairs = rows.pairs.filter((p) => p.primaryNodeId === node.id || p.secondaryNodeId === node.id).sort(byName);
-  const pairById = new Map(pairs.map((p) => [p.id, p]));
-
-  const services: Array<{ key: string; value: z.input<typeof VirtualService> }> = [];
-  let expirePersistence = false;
-  const healthChecks: z.input<typeof HealthCheck>[] = [];
-  for (const service of rows.services) {
-    const pair = pairById.get(service.haPairId);
-    if (!pair) continue;
-    const compiled = compileService(service, pair);
-    services.push({ key: compiled.key, value: compiled.value });
-    reportable.services[compiled.key] = { serviceId: service.id, destinations: compiled.destinationIndex };
-    issues.push(...compiled.issues);
-    healthChecks.push(...compiled.healthChecks);
-    if (compiled.expirePersistence) expirePersistence = true;
   }
   services.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 

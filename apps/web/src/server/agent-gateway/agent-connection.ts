@@ -5,7 +5,7 @@
 import type { WebSocket, RawData } from 'ws';
 import { decodeAgentFrame, encodeFrame } from '@fulcrum/protocol/codec';
 import { CloseCode } from '@fulcrum/protocol/close-codes';
-import { PROTOCOL_VERSION, type AgentFrame, type AgentSettings, type DestinationStats, type ErrorFrame, type ServerFrame, type StatsFrame } from '@fulcrum/protocol/frames';
+import { PROTOCOL_VERSION, type AgentFrame, type AgentSettings, type ErrorFrame, type ServerFrame } from '@fulcrum/protocol/frames';
 import type { AgentNode } from '@fulcrum/core/agents/agent-presence';
 import type { ReportableKeys } from '@fulcrum/core/desired-state/compile-snapshot-from-rows';
 
@@ -55,24 +55,12 @@ export class AgentConnection {
   reportable: ReportableKeys = { services: {}, vrrpInstances: [] };
   lastHeardAt = Date.now();
   lastTouchedAt = 0;
-  /** Every destination's stats as last reported on this connection (delta frames merge into it). */
-  private readonly destinationStats = new Map<string, DestinationStats>();
   private invalidFrames = 0;
   private unansweredPings = new Set<string>();
   private handshakeTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   // Frames are handled one after another, so a node's reports reach the database in the order sent.
   private chain: Promise<void> = Promise.resolve();
-
-  /**
-   * The complete destination list a stats frame stands for: a full frame replaces what this connection
-   * reported before, a delta (PROTOCOL.md, "Delta frames") updates only the destinations it lists.
-   */
-  mergeDestinationStats(frame: StatsFrame): DestinationStats[] {
-    if (!frame.delta) this.destinationStats.clear();
-    for (const d of frame.destinations) this.destinationStats.set(`${d.serviceKey} ${d.destinationKey}`, d);
-    return [...this.destinationStats.values()];
-  }
 
   constructor(
     readonly ws: WebSocket,

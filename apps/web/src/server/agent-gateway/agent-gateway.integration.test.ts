@@ -339,29 +339,6 @@ describe('reports are stored for the connection’s own node only', () => {
     expect(await database.prisma.statSample.count({ where: { nodeId: estate.a.id, serviceKey: web } })).toBe(3);
   });
 
-  it('merges delta stats frames into what the connection reported last; a full frame replaces it', async () => {
-    const a = await connect(estate.tokens.a);
-    await a.next('snapshot');
-    const web = 'TCP 192.168.241.11:80';
-    const latest = (key: string) => store.window(estate.a.id, web, key).at(-1);
-    a.send({ v: 1, type: 'stats', sampledAt: Date.now(), services: [serviceStats(web, 7, 3)], destinations: [destStats(web, '192.168.241.15:80', 5, 2), destStats(web, '192.168.241.16:80', 2, 1)] });
-    await waitFor(async () => latest('192.168.241.16:80'), (s) => s?.activeConn === 2);
-    // a delta naming only .15: .16 stays as last reported and is still counted (a new point in its window)
-    const sixteenBefore = store.window(estate.a.id, web, '192.168.241.16:80').length;
-    await new Promise((r) => setTimeout(r, 1100)); // the live store keeps one point per second received
-    a.send({ v: 1, type: 'stats', sampledAt: Date.now() + 1000, services: [serviceStats(web, 11, 3)], destinations: [destStats(web, '192.168.241.15:80', 9, 2)], delta: true });
-    await waitFor(async () => latest('192.168.241.15:80'), (s) => s?.activeConn === 9);
-    expect(store.window(estate.a.id, web, '192.168.241.16:80').length).toBe(sixteenBefore + 1);
-    expect(latest('192.168.241.16:80')).toMatchObject({ activeConn: 2, inactConn: 1 });
-    const live = await liveServiceStats({ db: database.prisma, clusterId: estate.cluster.id, store });
-    expect(live.services.find((s) => s.serviceId === estate.web.id)?.realServers.find((r) => r.realServerId === estate.rs2.id)).toMatchObject({ activeConn: 2 });
-    // a full frame without .16: it is no longer reported by this director
-    const windowBefore = store.window(estate.a.id, web, '192.168.241.16:80').length;
-    a.send({ v: 1, type: 'stats', sampledAt: Date.now() + 2000, services: [serviceStats(web, 8, 2)], destinations: [destStats(web, '192.168.241.15:80', 8, 2)] });
-    await waitFor(async () => latest('192.168.241.15:80'), (s) => s?.activeConn === 8);
-    expect(store.window(estate.a.id, web, '192.168.241.16:80').length).toBe(windowBefore);
-  });
-
   it("keeps each director's sync daemons (what its kernel runs) and shows them in the live view with the read time; a failed read is unknown", async () => {
     const a = await connect(estate.tokens.a);
     const b = await connect(estate.tokens.b);

@@ -147,21 +147,9 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
     const run = { again: false, done: Promise.resolve() };
     run.done = (async () => {
       try {
-        let failures = 0;
         do {
           run.again = false;
-          try {
-            await pushClusterOnce(clusterId);
-            failures = 0;
-          } catch (error) {
-            // A push that failed (e.g. no database connection within its wait during a burst of edits)
-            // is tried again: otherwise the agents would keep the old desired state until the next edit.
-            failures++;
-            const retryMs = Math.min(10_000, 500 * 2 ** Math.min(failures - 1, 5));
-            log('error', 'pushing snapshots failed; trying again', { cluster: clusterId, error: (error as Error).message, retryInMs: retryMs });
-            await new Promise((resolve) => setTimeout(resolve, retryMs));
-            run.again = true;
-          }
+          await pushClusterOnce(clusterId).catch((error: unknown) => log('error', 'pushing snapshots failed', { cluster: clusterId, error: (error as Error).message }));
         } while (run.again && !closing);
       } finally {
         clusterRuns.delete(clusterId);
@@ -224,9 +212,9 @@ export function createAgentGateway(options: AgentGatewayOptions): AgentGateway {
         const services = connection.reportable.services;
         const batch: StatsBatch = {
           services: frame.services.filter((s) => services[s.serviceKey] !== undefined),
-          destinations: connection.mergeDestinationStats(frame).filter((d) => services[d.serviceKey]?.destinations[d.destinationKey] !== undefined),
+          destinations: frame.destinations.filter((d) => services[d.serviceKey]?.destinations[d.destinationKey] !== undefined),
         };
-        const dropped = frame.delta ? frame.services.length - batch.services.length : frame.services.length + frame.destinations.length - batch.services.length - batch.destinations.length;
+        const dropped = frame.services.length + frame.destinations.length - batch.services.length - batch.destinations.length;
         if (dropped > 0) log('warn', 'stats for services or destinations this node does not run were ignored', { node: node.id, dropped });
         stats.ingest(node.id, batch, now);
         if (frame.kernelTable !== undefined) recordKernelTable(node.id, frame.kernelTable, now);
